@@ -1,0 +1,36 @@
+"""A fast, sandboxed autograder for array-programming exercises.
+
+Public API:
+    load_spec(path) -> Assignment            read and validate assignment.toml
+    Grader.create(assignment_dir)            spec + reference checked against scipy + sandbox
+    Grader.grade(submission) -> GradeReport  grade one student's file in the sandbox
+    grade_file(path, assignment_dir)         the same for a single file, for scripts
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from pathlib import Path
+
+from .results import CaseResult, ClassReport, GradeReport
+from .service import Grader
+from .spec import Assignment, load_spec
+from .submissions import Submission
+
+__all__ = [
+    "Assignment",
+    "CaseResult",
+    "ClassReport",
+    "GradeReport",
+    "Grader",
+    "Submission",
+    "grade_file",
+    "load_spec",
+]
+
+
+def grade_file(path: str | Path, assignment: str | Path, *, sandbox: str = "auto") -> GradeReport:
+    """Grade one file against an assignment (all tests, hidden included)."""
+    p = Path(path)
+    return Grader.create(assignment, sandbox=sandbox).grade(Submission(p.stem, p))

@@ -1,0 +1,345 @@
+"""The sandboxed side: load ONE submission, call its functions, send back plain numbers.
+
+This file runs as a standalone script (``python -I _worker.py``) inside the sandbox, next to
+untrusted code. It imports only the standard library and numpy, never the grader package, so
+it can be the only piece of the project that is visible inside the sandbox. It never receives
+expected values: only the arguments of the call being tested.
+
+Protocol (over the process's original stdin/stdout; the student's own prints go to stderr):
+every message is a 4-byte big-endian header length, a JSON header, then ``header["payload"]``
+raw bytes. Requests: ``load`` (payload: the submission's bytes) and ``call`` (payload: the
+arguments' bytes). Replies carry ``ok`` and either data or an error description.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import resource
+import struct
+import sys
+import time
+import traceback
+import types
+from typing import Any
+
+MAX_RESULT_BYTES = 64 << 20
+MAX_TEXT = 4000
+SUBMISSION_FILE = "<submission>"
+CELL_MAGICS_TO_RUN = ("time", "timeit", "capture", "prun")
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks = []
+    while n:
+        b = os.read(fd, min(n, 1 << 20))
+        if not b:
+            raise EOFError
+        chunks.append(b)
+        n -= len(b)
+    return b"".join(chunks)
+
+
+class Channel:
+    """The private request/reply pipe to the grader."""
+
+    def __init__(self, rfd: int, wfd: int) -> None:
+        self.rfd = rfd
+        self.wfd = wfd
+
+    def receive(self) -> tuple[dict[str, Any], bytes]:
+        (n,) = struct.unpack(">I", _read_exact(self.rfd, 4))
+        header = json.loads(_read_exact(self.rfd, n))
+        payload = _read_exact(self.rfd, int(header.get("payload", 0)))
+        return header, payload
+
+    def send(self, header: dict[str, Any], payload: bytes = b"") -> None:
+        header = dict(header, payload=len(payload))
+        raw = json.dumps(header).encode()
+        data = struct.pack(">I", len(raw)) + raw + payload
+        view = memoryview(data)
+        while view:
+            written = os.write(self.wfd, view)
+            view = view[written:]
+
+
+def _text(s: object, limit: int = MAX_TEXT) -> str:
+    try:
+        t = str(s)
+    except BaseException:  # a hostile __str__
+        t = "<unprintable>"
+    return t if len(t) <= limit else t[:limit] + " ..."
+
+
+def _error(exc: BaseException, tb: Any = None) -> dict[str, Any]:
+    """Describe an exception raised by student code (its traceback, student frames only)."""
+    frames = traceback.extract_tb(tb if tb is not None else exc.__traceback__)
+    mine = [f for f in frames if f.filename != __file__]
+    lines = traceback.format_list(mine[-8:])
+    kind = type(exc).__name__
+    if isinstance(exc, SystemExit):
+        return {"ok": False, "error": "exited", "type": kind, "message": _text(exc.code)}
+    return {
+        "ok": False,
+        "error": "memory" if isinstance(exc, MemoryError) else "exception",
+        "type": _text(kind, 200),
+        "message": _text(exc),
+        "line": mine[-1].lineno if mine else None,
+        "traceback": _text("".join(lines)),
+    }
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def _notebook_cells(raw: bytes) -> list[str]:
+    """The code cells of an .ipynb file, with IPython magics and shell lines removed."""
+    try:
+        nb = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"the notebook is not valid JSON ({_text(exc, 200)})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise ValueError("the file is not a Jupyter notebook (no list of cells)")
+    cells = []
+    for cell in nb["cells"]:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", "")
+        if isinstance(src, list):
+            src = "".join(s for s in src if isinstance(s, str))
+        if not isinstance(src, str):
+            continue
+        cells.append(_strip_magics(src))
+    return cells
+
+
+def _strip_magics(src: str) -> str:
+    lines = src.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        magic = lines[0].lstrip()[2:].split()
+        if not magic or magic[0] not in CELL_MAGICS_TO_RUN:
+            return ""
+        lines = lines[1:]
+    out = []
+    for line in lines:
+        stripped = line.lstrip()
+        indent = line[: len(line) - len(stripped)]
+        if stripped.startswith(("%", "!")) or stripped.endswith("?") and "#" not in stripped:
+            out.append(indent + "pass")
+        elif "= !" in stripped or "= %" in stripped:
+            out.append(indent + stripped.split("=", 1)[0] + "= []")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def load(header: dict[str, Any], source: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run the submission's top-level code; describe what it defined."""
+    filename = os.path.basename(str(header.get("filename", "submission.py"))) or "submission.py"
+    is_notebook = header.get("kind") == "ipynb"
+    name = "__main__" if is_notebook else os.path.splitext(filename)[0] or "submission"
+    module = types.ModuleType(name)
+    namespace = module.__dict__
+    path = os.path.join(os.getcwd(), filename)
+    namespace["__file__"] = path
+    errors: list[dict[str, Any]] = []
+    if is_notebook:
+        try:
+            cells = _notebook_cells(source)
+        except ValueError as exc:
+            return {"ok": True, "fatal": str(exc), "errors": [], "found": {}}, namespace
+        units = [(f"<cell {i + 1}>", c.encode()) for i, c in enumerate(cells)]
+    else:
+        units = [(filename, source)]
+        try:
+            with open(path, "wb") as fh:  # so code that reads its own file still works
+                fh.write(source)
+        except OSError:
+            pass
+    if not is_notebook:
+        sys.modules[name] = module
+    for label, code in units:
+        try:
+            compiled = compile(code, label, "exec", dont_inherit=True)
+            exec(compiled, namespace)
+        except BaseException as exc:
+            err = _error(exc)
+            err["cell"] = label
+            if isinstance(exc, SyntaxError):
+                err["line"] = exc.lineno
+                err["message"] = _text(exc.msg)
+                err["traceback"] = ""
+            errors.append(err)
+            if err["error"] in ("exited",) or not is_notebook:
+                break
+        finally:
+            _flush()
+    found = {}
+    for fname in header.get("functions", []):
+        obj = namespace.get(fname)
+        info: dict[str, Any] = {"defined": obj is not None, "callable": callable(obj)}
+        if callable(obj):
+            try:
+                import inspect
+
+                params = inspect.signature(obj).parameters.values()
+                info["params"] = [
+                    _text(p.name, 100)
+                    for p in params
+                    if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                    and p.default is p.empty
+                ]
+                info["varargs"] = any(p.kind == p.VAR_POSITIONAL for p in params)
+            except BaseException:
+                info["params"] = None
+        found[fname] = info
+    return {"ok": True, "errors": errors, "found": found}, namespace
+
+
+# --- calling ----------------------------------------------------------------------------------
+
+
+def call(np: Any, namespace: dict[str, Any], header: dict[str, Any], payload: bytes) -> tuple[
+    dict[str, Any], bytes
+]:
+    """Call one student function on the given arrays and encode what it returned."""
+    args = []
+    offset = 0
+    for spec in header["args"]:
+        dtype = np.dtype(spec["dtype"])
+        shape = tuple(spec["shape"])
+        n = int(np.prod(shape)) * dtype.itemsize
+        arr = np.frombuffer(payload[offset : offset + n], dtype=dtype).reshape(shape).copy()
+        offset += n
+        args.append(arr)
+    before = [a.copy() for a in args]
+    fn = namespace.get(header["function"])
+    if not callable(fn):
+        return {"ok": False, "error": "missing"}, b""
+    started = time.perf_counter()
+    try:
+        result = fn(*args)
+    except BaseException as exc:
+        _flush()
+        return _error(exc), b""
+    seconds = time.perf_counter() - started
+    _flush()
+    modified = []
+    for name, a, b in zip(header.get("names", []), args, before, strict=False):
+        try:
+            same = a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+        except BaseException:
+            same = False
+        if not same:
+            modified.append(name)
+    reply: dict[str, Any] = {"ok": True, "seconds": seconds, "modified": modified}
+    reply["returned"] = _text(type(result).__name__, 80)
+    if result is None:
+        reply["problem"] = "none"
+        return reply, b""
+    try:
+        arr = np.asarray(result)
+        if arr.dtype.kind == "O":
+            arr = arr.astype(np.float64)
+    except BaseException as exc:
+        reply["problem"] = "not_numbers"
+        reply["detail"] = _text(f"{type(exc).__name__}: {exc}", 300)
+        return reply, b""
+    kind = arr.dtype.kind
+    if kind == "c":
+        reply["problem"] = "complex"
+        return reply, b""
+    if kind == "b":
+        reply["problem"] = "bool"
+        return reply, b""
+    if kind not in "iuf":
+        reply["problem"] = "not_numbers"
+        reply["detail"] = _text(f"dtype {arr.dtype}", 100)
+        return reply, b""
+    if arr.dtype.itemsize > 8 or arr.dtype.byteorder == ">":
+        arr = arr.astype(np.float64 if kind == "f" else np.int64)
+    if arr.nbytes > MAX_RESULT_BYTES or arr.ndim > 8:
+        reply["problem"] = "too_big"
+        reply["shape"] = [int(n) for n in arr.shape][:8]
+        return reply, b""
+    arr = np.ascontiguousarray(arr)
+    reply["dtype"] = arr.dtype.str
+    reply["shape"] = [int(n) for n in arr.shape]
+    return reply, arr.tobytes()
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def _set_limits(memory_mib: int, cpu_s: int) -> None:
+    soft_hard = [
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_FSIZE, 64 << 20),
+        (resource.RLIMIT_NOFILE, 256),
+    ]
+    if memory_mib > 0:
+        soft_hard.append((resource.RLIMIT_AS, memory_mib << 20))
+    if cpu_s > 0:
+        soft_hard.append((resource.RLIMIT_CPU, cpu_s))
+    for what, value in soft_hard:
+        try:
+            resource.setrlimit(what, (value, value))
+        except (ValueError, OSError):
+            pass
+
+
+def main() -> int:
+    # Keep the protocol pipes private; the student's stdout and stderr both go to fd 2.
+    rfd = os.dup(0)
+    wfd = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
+    channel = Channel(rfd, wfd)
+
+    import numpy as np  # warm: students almost always use it
+
+    for extra in os.environ.get("GRADER_PRELOAD", "").split(","):
+        if extra:
+            try:
+                __import__(extra)
+            except ImportError:
+                pass
+    namespace: dict[str, Any] = {}
+    try:
+        header, payload = channel.receive()
+    except EOFError:
+        return 0
+    _set_limits(int(header.get("memory_mib", 0)), int(header.get("cpu_s", 0)))
+    channel.send({"ok": True, "ready": True, "pid": os.getpid()})
+    while True:
+        try:
+            header, payload = channel.receive()
+        except EOFError:
+            return 0
+        op = header.get("op")
+        if op == "load":
+            reply, namespace = load(header, payload)
+            _flush()
+            channel.send(reply)
+        elif op == "call":
+            reply, data = call(np, namespace, header, payload)
+            channel.send(reply, data)
+        else:
+            channel.send({"ok": False, "error": "protocol", "message": f"unknown op {op!r}"})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

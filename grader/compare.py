@@ -1,0 +1,149 @@
+"""Pure comparison of a student's returned value with the expected array.
+
+The order follows what a student needs to hear first: was anything usable returned, does it
+have the right shape, is every value finite, are the values right. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The verdict on one returned value.
+
+    Attributes:
+        ok: True when the value counts as correct.
+        reason: One sentence for the student when not ok ("" when ok).
+        max_abs_err: Largest absolute difference when shapes matched, else None.
+        n_wrong: How many cells are outside the tolerance (0 when ok or shapes differ).
+        first_wrong: Index of the first wrong cell, or None.
+        notes: Remarks that cost no points (e.g. a list was returned instead of an array).
+    """
+
+    ok: bool
+    reason: str = ""
+    max_abs_err: float | None = None
+    n_wrong: int = 0
+    first_wrong: tuple[int, ...] | None = None
+    notes: tuple[str, ...] = ()
+
+
+def tolerance_scale(*arrays: NDArray[np.generic]) -> float:
+    """Size of the terms a convolution sums: max |first| * sum |last| (at least 1).
+
+    Args:
+        arrays: the call's array arguments, the data first and the kernel last.
+    """
+    if not arrays:
+        return 1.0
+    data = np.abs(np.asarray(arrays[0], dtype=np.float64))
+    kern = np.abs(np.asarray(arrays[-1], dtype=np.float64))
+    peak = float(data.max()) if data.size else 0.0
+    total = float(kern.sum()) if kern.size and len(arrays) > 1 else 1.0
+    return max(1.0, peak * total)
+
+
+def close_mask(
+    actual: NDArray[np.generic],
+    expected: NDArray[np.generic],
+    *,
+    rtol: float,
+    atol: float,
+    scale: float,
+) -> NDArray[np.bool_]:
+    """Cellwise |actual - expected| <= atol * scale + rtol * |expected|; NaN is never close.
+
+    Both arrays must have the same shape.
+    """
+    a = np.asarray(actual, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(a - e)
+        return np.asarray(diff <= atol * scale + rtol * np.abs(e)) & np.isfinite(a)
+
+
+def allclose_scaled(
+    actual: NDArray[np.generic],
+    expected: NDArray[np.generic],
+    *,
+    rtol: float,
+    atol: float,
+    scale: float,
+) -> bool:
+    """True when shapes match and every cell is within the scaled tolerance."""
+    if np.shape(actual) != np.shape(expected):
+        return False
+    return bool(close_mask(actual, expected, rtol=rtol, atol=atol, scale=scale).all())
+
+
+def compare(
+    expected: NDArray[np.float64],
+    actual: NDArray[np.generic] | None,
+    *,
+    rtol: float,
+    atol: float,
+    scale: float = 1.0,
+    returned_type: str = "ndarray",
+) -> Comparison:
+    """Compare a rebuilt student array with the expected one.
+
+    Args:
+        expected: the reference output, float64.
+        actual: the student's value rebuilt as a real-number array, or None when nothing
+            usable came back (the caller explains why).
+        rtol, atol: the spec's tolerance; atol is multiplied by ``scale``.
+        scale: see :func:`tolerance_scale`.
+        returned_type: the Python type the student's function returned ("ndarray", "list").
+    """
+    if actual is None:
+        return Comparison(False, "The function returned nothing usable.")
+    notes: tuple[str, ...] = ()
+    if returned_type != "ndarray":
+        notes = (
+            f"Your function returned a {returned_type}; the exercise asks for a NumPy array "
+            "(wrap the result in np.array(...)).",
+        )
+    if actual.shape != expected.shape:
+        return Comparison(
+            False,
+            f"Wrong shape: got {_shape(actual.shape)}, expected {_shape(expected.shape)}.",
+            notes=notes,
+        )
+    finite = np.isfinite(actual.astype(np.float64, copy=False))
+    if not finite.all():
+        bad = int((~finite).sum())
+        first = tuple(int(i) for i in np.argwhere(~finite)[0])
+        return Comparison(
+            False,
+            f"{bad} of {actual.size} values are NaN or infinite (first at index {first}).",
+            n_wrong=bad,
+            first_wrong=first,
+            notes=notes,
+        )
+    close = close_mask(actual, expected, rtol=rtol, atol=atol, scale=scale)
+    diff = np.abs(actual.astype(np.float64) - expected)
+    max_err = float(diff.max()) if diff.size else 0.0
+    if close.all():
+        return Comparison(True, max_abs_err=max_err, notes=notes)
+    wrong = int((~close).sum())
+    first = tuple(int(i) for i in np.argwhere(~close)[0])
+    got = float(actual[first])
+    want = float(expected[first])
+    return Comparison(
+        False,
+        f"{wrong} of {actual.size} values are wrong; the largest difference is {max_err:.4g}; "
+        f"the first wrong one is at index {first}: got {got:.6g}, expected {want:.6g}.",
+        max_abs_err=max_err,
+        n_wrong=wrong,
+        first_wrong=first,
+        notes=notes,
+    )
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(n) for n in shape) + (",)" if len(shape) == 1 else ")")

@@ -1,0 +1,93 @@
+"""Frozen results of grading: one CaseResult per test, one GradeReport per submission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["passed", "failed"]
+Outcome = Literal[
+    "passed", "wrong", "error", "timeout", "memory", "crashed", "exited", "not_run"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    """The result of one test case (one call of one student function).
+
+    Attributes:
+        question: id of the question (e.g. "q1_convolve").
+        name: case name, unique within the assignment.
+        description: what the case tests, in words (safe to show for every visibility).
+        points: points earned.
+        max_points: points available.
+        status: Gradescope's vocabulary, "passed" or "failed".
+        outcome: finer cause: passed, wrong (ran but wrong answer), error (raised), timeout,
+            memory, crashed (killed by a signal), exited (left before returning), not_run.
+        visibility: Gradescope's vocabulary: visible | hidden | after_due_date | after_published.
+        message: one or two sentences for the student (never hidden inputs or values).
+        hints: diagnoses of the mistake, in plain words.
+        hint_codes: stable identifiers of the hints, for class-level counts.
+        notes: remarks that cost no points.
+        details: inputs/expected/got as text, only for visible cases ("" for hidden ones).
+        seconds: wall time of the call.
+    """
+
+    question: str
+    name: str
+    description: str
+    points: float
+    max_points: float
+    status: Status
+    outcome: Outcome
+    visibility: str
+    message: str = ""
+    hints: tuple[str, ...] = ()
+    hint_codes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    details: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class GradeReport:
+    """Everything known about one graded submission.
+
+    Attributes:
+        student: the student's id (folder or file stem).
+        source: path of the graded file, relative to the submissions folder.
+        cases: one result per test case, in the spec's order.
+        score: points earned (sum over cases).
+        max_score: points available.
+        seconds: wall time spent on this submission.
+        sandbox: the isolation mode used ("bwrap" or "process").
+        problems: submission-level messages (could not read the file, a notebook cell failed,
+            top-level code raised, output was cut ...).
+        output: the submission's captured stdout/stderr (capped).
+        graded: False when the submission could not be graded at all (file unreadable).
+    """
+
+    student: str
+    source: str
+    cases: tuple[CaseResult, ...]
+    score: float
+    max_score: float
+    seconds: float
+    sandbox: str
+    problems: tuple[str, ...] = ()
+    output: str = ""
+    graded: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ClassReport:
+    """A whole grading run: every submission plus the run's facts."""
+
+    assignment: str
+    reports: tuple[GradeReport, ...]
+    max_score: float
+    sandbox: str
+    seconds: float
+    started: str
+    versions: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()

@@ -1,0 +1,209 @@
+"""Orchestration: spec -> cases -> sandbox -> compare -> diagnose -> GradeReport.
+
+Nothing here prints; progress is reported through a callback. A student's failure is data in
+that student's report; only the grader's own failures raise (GraderError).
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from .cases import build_array
+from .reference import PreparedCase, prepare
+from .results import CaseResult, ClassReport, GradeReport
+from .sandbox import Call, SandboxConfig, SubmissionRun, choose_mode, run_submission
+from .spec import Assignment, Case, load_spec
+from .submissions import Submission, discover, read_source
+from .verdict import case_result
+
+Progress = Callable[[int, int, GradeReport], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Grader:
+    """A ready-to-use grader for one assignment: spec, prepared cases, sandbox settings."""
+
+    spec: Assignment
+    cases: tuple[PreparedCase, ...]
+    sandbox: SandboxConfig
+    warning: str = ""
+
+    @classmethod
+    def create(cls, assignment: str | Path, *, sandbox: str = "auto") -> Grader:
+        """Load the spec, check the reference against scipy and pick the sandbox.
+
+        Raises:
+            SpecError, ReferenceError_, SandboxError: the grader cannot run.
+        """
+        spec = load_spec(assignment)
+        cases = tuple(prepare(spec))
+        mode, warning = choose_mode(sandbox)
+        return cls(spec, cases, SandboxConfig(mode=mode, limits=spec.limits), warning)
+
+    def grade(self, sub: Submission, *, visible_only: bool = False) -> GradeReport:
+        """Grade one submission (never raises for anything the student did)."""
+        started = time.monotonic()
+        cases = [c for c in self.cases if not (visible_only and c.case.hidden)]
+        source, problem = read_source(sub)
+        problems = [sub.note] if sub.note else []
+        if problem:
+            return self._ungradable(sub, cases, problem, started)
+        assert sub.path is not None
+        run = run_submission(
+            self.sandbox,
+            filename=sub.path.name if sub.kind == "py" else self.spec.module,
+            kind=sub.kind,
+            source=source,
+            functions=self.spec.functions,
+            calls=[Call(c.question.function, tuple(c.inputs.items())) for c in cases],
+        )
+        results = tuple(
+            case_result(self.spec, pc, run.load, out, is_notebook=sub.kind == "ipynb")
+            for pc, out in zip(cases, run.calls, strict=True)
+        )
+        problems += _load_problems(run, sub.kind == "ipynb")
+        return GradeReport(
+            student=sub.student,
+            source=str(sub.path),
+            cases=results,
+            score=sum(r.points for r in results),
+            max_score=sum(c.case.points for c in cases),
+            seconds=time.monotonic() - started,
+            sandbox=self.sandbox.mode,
+            problems=tuple(problems),
+            output=run.output,
+        )
+
+    def _ungradable(
+        self, sub: Submission, cases: list[PreparedCase], problem: str, started: float
+    ) -> GradeReport:
+        results = tuple(
+            CaseResult(
+                question=c.question.id,
+                name=c.case.name,
+                description=c.case.description,
+                points=0.0,
+                max_points=c.case.points,
+                status="failed",
+                outcome="not_run",
+                visibility=c.case.visibility,
+                message=problem,
+            )
+            for c in cases
+        )
+        return GradeReport(
+            student=sub.student,
+            source=str(sub.path) if sub.path else "",
+            cases=results,
+            score=0.0,
+            max_score=sum(c.case.points for c in cases),
+            seconds=time.monotonic() - started,
+            sandbox=self.sandbox.mode,
+            problems=(problem,),
+            graded=sub.path is not None,
+        )
+
+    def grade_all(
+        self, subs: Iterable[Submission], *, jobs: int = 2, progress: Progress | None = None
+    ) -> ClassReport:
+        """Grade many submissions, `jobs` at a time; results keep the input order."""
+        started_at = datetime.now(UTC).isoformat(timespec="seconds")
+        t0 = time.monotonic()
+        todo = list(subs)
+        reports: list[GradeReport] = []
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for i, report in enumerate(pool.map(self.grade, todo), start=1):
+                reports.append(report)
+                if progress is not None:
+                    progress(i, len(todo), report)
+        return ClassReport(
+            assignment=self.spec.name,
+            reports=tuple(reports),
+            max_score=self.spec.max_score,
+            sandbox=self.sandbox.mode,
+            seconds=time.monotonic() - t0,
+            started=started_at,
+            versions=versions(),
+            warnings=(self.warning,) if self.warning else (),
+        )
+
+
+def find_submissions(root: Path, spec: Assignment) -> list[Submission]:
+    """The submissions under root, in the layouts the README describes."""
+    return discover(root, spec.module, spec.name)
+
+
+def versions() -> dict[str, str]:
+    """Versions recorded in every report, so a run can be reproduced."""
+    import scipy
+
+    from . import __version__
+
+    return {
+        "grader": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+    }
+
+
+def _load_problems(run: SubmissionRun, is_notebook: bool) -> list[str]:
+    out = []
+    for e in run.load.errors:
+        where = f"{e['cell']}" if is_notebook and e.get("cell") else "Your file"
+        line = f", line {e['line']}" if e.get("line") else ""
+        msg = f": {e['message']}" if e.get("message") else ""
+        if e.get("error") == "exited":
+            out.append(f"{where} called sys.exit() while loading; later code did not run.")
+            continue
+        follow = " The cells after it still ran." if is_notebook else ""
+        out.append(f"{where}{line} raised {e['type']}{msg}.{follow}")
+    if run.output_truncated:
+        kib = run.output_bytes >> 10
+        out.append(
+            f"Your code printed {kib:,} KiB; only the first part was kept. "
+            "Printing never costs points, but it slows grading."
+        )
+    return out
+
+
+def mistake_titles() -> dict[str, str]:
+    """Short names of the diagnosed mistakes, for class-level counts."""
+    from .diagnose import HINT_TITLES
+
+    return dict(HINT_TITLES)
+
+
+def hidden_summary(spec: Assignment) -> str:
+    """One sentence on the hidden tests: how many, for which function, which input shapes."""
+    parts = []
+    total = 0.0
+    count = 0
+    for q in spec.questions:
+        hidden = [c for c in q.cases if c.hidden]
+        if not hidden:
+            continue
+        shapes = ", ".join(_shape_words(c) for c in hidden)
+        parts.append(f"{len(hidden)} for {q.function} ({shapes})")
+        total += sum(c.points for c in hidden)
+        count += len(hidden)
+    if not count:
+        return "There are no hidden tests: this is your full score."
+    return (
+        f"Not yet run: {count} hidden tests worth {total:g} of {spec.max_score:g} points: "
+        + "; ".join(parts)
+        + ". Passing the public tests does not guarantee passing these."
+    )
+
+
+def _shape_words(case: Case) -> str:
+    shape = build_array(case.args[0][1]).shape
+    return "x".join(str(n) for n in shape) if len(shape) > 1 else f"length {shape[0]}"

@@ -1,0 +1,208 @@
+"""Turn what the sandbox brought back for one call into a scored CaseResult (no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .compare import compare
+from .diagnose import diagnose
+from .reference import PreparedCase
+from .results import CaseResult, Outcome
+from .sandbox import CallOutcome, LoadOutcome
+from .spec import Assignment
+
+PROBLEM_WORDS = {
+    "none": "returned None (is a `return` statement missing?)",
+    "not_numbers": "returned something that is not an array of numbers",
+    "complex": "returned complex numbers; the result should be real numbers",
+    "bool": "returned True/False values instead of numbers",
+    "too_big": "returned an array far too big for this input",
+    "invalid": "returned data the grader could not read back",
+    "missing": "is not defined when the test runs",
+}
+
+
+def case_result(
+    spec: Assignment,
+    pc: PreparedCase,
+    load: LoadOutcome,
+    call: CallOutcome,
+    *,
+    is_notebook: bool = False,
+) -> CaseResult:
+    """Score one case. Student failures become data here, never exceptions."""
+    fn = pc.question.function
+    base = {
+        "question": pc.question.id,
+        "name": pc.case.name,
+        "description": pc.case.description,
+        "max_points": pc.case.points,
+        "visibility": pc.case.visibility,
+        "seconds": call.seconds,
+    }
+    missing = _missing(fn, pc, load, is_notebook)
+    if missing:
+        return _fail(base, "error", missing)
+    if call.failure is not None:
+        return _fail(base, _outcome(call.failure.outcome), _failure_words(fn, call, spec))
+    if call.error is not None:
+        return _fail(base, "error", _raised(fn, call.error, load, pc))
+    if call.problem:
+        words = PROBLEM_WORDS.get(call.problem, call.problem)
+        if call.detail:
+            words += f" ({call.detail})"
+        return _fail(base, "wrong", f"{fn} {words}.")
+    assert call.value is not None
+    cmp = compare(
+        pc.expected,
+        call.value,
+        rtol=spec.rtol,
+        atol=spec.atol,
+        scale=pc.scale,
+        returned_type=call.returned,
+    )
+    details = "" if pc.case.hidden else _details(pc, call.value)
+    hints: tuple[Any, ...] = ()
+    if not cmp.ok or call.modified:
+        hints = diagnose(
+            pc.inputs,
+            pc.expected,
+            call.value,
+            kind=pc.question.kind,  # type: ignore[arg-type]
+            flip=spec.flip,
+            mode=spec.mode,
+            rtol=spec.rtol,
+            atol=spec.atol,
+        )
+    hint_text = tuple(h.message for h in hints)
+    hint_codes = tuple(h.code for h in hints)
+    if call.modified:
+        names = ", ".join(call.modified)
+        msg = (
+            f"{fn} changed its input ({names}) in place; the exercise says inputs must not be "
+            "modified. Work on a copy (e.g. image = image.astype(float))."
+        )
+        if not cmp.ok:
+            msg += " " + cmp.reason
+        return CaseResult(
+            **base,
+            points=0.0,
+            status="failed",
+            outcome="wrong",
+            message=msg,
+            hints=hint_text,
+            hint_codes=("modified_input", *hint_codes),
+            notes=cmp.notes,
+            details=details,
+        )
+    if cmp.ok:
+        return CaseResult(
+            **base,
+            points=pc.case.points,
+            status="passed",
+            outcome="passed",
+            notes=cmp.notes,
+            details=details,
+        )
+    return CaseResult(
+        **base,
+        points=0.0,
+        status="failed",
+        outcome="wrong",
+        message=cmp.reason,
+        hints=hint_text,
+        hint_codes=hint_codes,
+        notes=cmp.notes,
+        details=details,
+    )
+
+
+def _fail(base: dict[str, Any], outcome: Outcome, message: str) -> CaseResult:
+    return CaseResult(**base, points=0.0, status="failed", outcome=outcome, message=message)
+
+
+def _outcome(kind: str) -> Outcome:
+    mapping: dict[str, Outcome] = {
+        "timeout": "timeout",
+        "memory": "memory",
+        "crashed": "crashed",
+        "exited": "exited",
+    }
+    return mapping.get(kind, "error")
+
+
+def _failure_words(fn: str, call: CallOutcome, spec: Assignment) -> str:
+    assert call.failure is not None
+    f = call.failure
+    if f.outcome == "memory":
+        return f"{fn} used more than {spec.limits.memory_mib} MiB of memory."
+    if f.outcome == "protocol":
+        return f.message
+    return f"{fn} {f.message}." if f.message else f"{fn} failed ({f.outcome})."
+
+
+def _missing(fn: str, pc: PreparedCase, load: LoadOutcome, is_notebook: bool) -> str:
+    """Why the function cannot be tested at all ("" when it can)."""
+    if load.failure is not None:
+        if load.failure.outcome == "protocol":
+            return load.failure.message
+        if load.failure.outcome == "memory":
+            return "Your file could not be loaded: it ran out of memory."
+        return f"Your file could not be loaded: it {load.failure.message}."
+    if load.fatal:
+        return load.fatal[0].upper() + load.fatal[1:] + "."
+    info = load.found.get(fn)
+    if not isinstance(info, dict) or not info.get("defined"):
+        stopped = _stopped(load, is_notebook)
+        return f"Your submission does not define a function named `{fn}`.{stopped}"
+    if not info.get("callable"):
+        return f"`{fn}` is defined but is not a function."
+    params = info.get("params")
+    want = pc.question.args
+    if isinstance(params, list) and not info.get("varargs") and len(params) > len(want):
+        return (
+            f"`{fn}` should take {len(want)} arguments ({', '.join(want)}); "
+            f"yours requires {len(params)} ({', '.join(map(str, params))})."
+        )
+    return ""
+
+
+def _stopped(load: LoadOutcome, is_notebook: bool) -> str:
+    if not load.errors:
+        return ""
+    e = load.errors[0]
+    where = f" in {e['cell']}" if is_notebook and e.get("cell") else ""
+    line = f" at line {e['line']}" if e.get("line") else ""
+    return f" (Loading stopped{where}{line} with {e['type']}: {e['message']})"
+
+
+def _raised(fn: str, err: dict[str, Any], load: LoadOutcome, pc: PreparedCase) -> str:
+    kind = err.get("type", "Error")
+    msg = err.get("message", "")
+    line = f" (line {err['line']})" if err.get("line") else ""
+    if kind == "NotImplementedError":
+        return f"{fn} is not implemented yet: it raises NotImplementedError."
+    text = f"{fn} raised {kind}{line}: {msg}" if msg else f"{fn} raised {kind}{line}."
+    info = load.found.get(fn, {})
+    params = info.get("params") if isinstance(info, dict) else None
+    if kind == "TypeError" and isinstance(params, list) and len(params) != len(pc.question.args):
+        want = pc.question.args
+        text += (
+            f" `{fn}` should take {len(want)} arguments ({', '.join(want)}); yours takes "
+            f"{len(params)}."
+        )
+    if kind == "RecursionError":
+        text += " Your function calls itself without end."
+    return text
+
+
+def _details(pc: PreparedCase, got: NDArray[Any]) -> str:
+    """Inputs, expected and got, as text: for visible cases only."""
+    opts: dict[str, Any] = {"precision": 4, "suppress_small": True, "max_line_width": 100}
+    parts = [f"{name} =\n{np.array2string(arr, **opts)}" for name, arr in pc.inputs.items()]
+    parts.append(f"expected =\n{np.array2string(pc.expected, **opts)}")
+    parts.append(f"got =\n{np.array2string(got, **opts)}")
+    return "\n".join(parts)

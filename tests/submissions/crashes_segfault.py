@@ -1,0 +1,16 @@
+import ctypes
+
+import numpy as np
+
+
+def convolve(image, kernel):
+    first = ctypes.string_at(0)  # read the "first byte" of the image
+    return first
+
+
+def convolve1d(signal, kernel):
+    k = len(kernel)
+    out = np.zeros(len(signal) - k + 1)
+    for i in range(len(out)):
+        out[i] = np.sum(signal[i:i + k] * kernel)
+    return out

@@ -1,0 +1,9 @@
+import numpy as np
+
+
+def convolve1d(signal, kernel):
+    k = len(kernel)
+    out = np.zeros(len(signal) - k + 1)
+    for i in range(len(out)):
+        out[i] = np.sum(signal[i:i + k] * kernel)
+    return out
