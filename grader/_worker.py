@@ -13,6 +13,7 @@ arguments' bytes). Replies carry ``ok`` and either data or an error description.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -92,10 +93,8 @@ def _error(exc: BaseException, tb: Any = None) -> dict[str, Any]:
 
 def _flush() -> None:
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(BaseException):  # a student may have replaced the streams
             stream.flush()
-        except BaseException:
-            pass
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -133,7 +132,7 @@ def _strip_magics(src: str) -> str:
     for line in lines:
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
-        if stripped.startswith(("%", "!")) or stripped.endswith("?") and "#" not in stripped:
+        if stripped.startswith(("%", "!")) or (stripped.endswith("?") and "#" not in stripped):
             out.append(indent + "pass")
         elif "= !" in stripped or "= %" in stripped:
             out.append(indent + stripped.split("=", 1)[0] + "= []")
@@ -208,9 +207,9 @@ def load(header: dict[str, Any], source: bytes) -> tuple[dict[str, Any], dict[st
 # --- calling ----------------------------------------------------------------------------------
 
 
-def call(np: Any, namespace: dict[str, Any], header: dict[str, Any], payload: bytes) -> tuple[
-    dict[str, Any], bytes
-]:
+def call(
+    np: Any, namespace: dict[str, Any], header: dict[str, Any], payload: bytes
+) -> tuple[dict[str, Any], bytes]:
     """Call one student function on the given arrays and encode what it returned."""
     args = []
     offset = 0
@@ -291,10 +290,8 @@ def _set_limits(memory_mib: int, cpu_s: int) -> None:
     if cpu_s > 0:
         soft_hard.append((resource.RLIMIT_CPU, cpu_s))
     for what, value in soft_hard:
-        try:
+        with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(what, (value, value))
-        except (ValueError, OSError):
-            pass
 
 
 def main() -> int:
@@ -313,10 +310,8 @@ def main() -> int:
 
     for extra in os.environ.get("GRADER_PRELOAD", "").split(","):
         if extra:
-            try:
+            with contextlib.suppress(ImportError):
                 __import__(extra)
-            except ImportError:
-                pass
     namespace: dict[str, Any] = {}
     try:
         header, payload = channel.receive()

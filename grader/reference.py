@@ -60,10 +60,13 @@ def scipy_oracle(kind: str, flip: bool, mode: str) -> Callable[..., NDArray[np.f
             )
 
         return two_d
-    fn1 = np.convolve if flip else np.correlate
 
     def one_d(data: NDArray[Any], kernel: NDArray[Any]) -> NDArray[np.float64]:
-        return np.asarray(fn1(data.astype(np.float64), kernel.astype(np.float64), mode), np.float64)
+        a = data.astype(np.float64)
+        k = kernel.astype(np.float64)
+        m: Any = mode
+        out = np.convolve(a, k, m) if flip else np.correlate(a, k, m)
+        return np.asarray(out, np.float64)
 
     return one_d
 

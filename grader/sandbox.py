@@ -13,6 +13,7 @@ time lasts.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -40,12 +41,8 @@ SANDBOX_SCRATCH = "/scratch"
 MAX_HEADER = 1 << 20
 MAX_RESULT_BYTES = 64 << 20
 MAX_DIMS = 8
-ALLOWED_DTYPES = frozenset(
-    np.dtype(t).str
-    for t in (
-        "f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8",
-    )  # fmt: skip
-)
+_NUMERIC = ("f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8")
+ALLOWED_DTYPES = frozenset(np.dtype(t).str for t in _NUMERIC)
 _SIGNALS = {int(s) for s in signal.Signals}
 SIGNAL_WORDS = {
     signal.SIGSEGV: "segmentation fault",
@@ -159,11 +156,11 @@ class SandboxConfig:
 
 
 def bwrap_available() -> str:
-    """"" when bubblewrap can start a sandboxed Python here, else the reason it cannot."""
+    """ "" when bubblewrap can start a sandboxed Python here, else the reason it cannot."""
     exe = shutil.which("bwrap")
     if not exe:
         return "bubblewrap (bwrap) is not installed"
-    argv = _bwrap_argv(sys.executable) + [sys.executable, "-I", "-c", "pass"]
+    argv = [*_bwrap_argv(sys.executable), sys.executable, "-I", "-c", "pass"]
     try:
         proc = subprocess.run(argv, capture_output=True, timeout=20, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -391,14 +388,10 @@ class _Worker:
 
     def kill(self) -> None:
         """End the worker and everything it started."""
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
+        with contextlib.suppress(OSError):
             self.proc.kill()
-        except OSError:
-            pass
         self.proc.wait()
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
@@ -534,9 +527,7 @@ def _start_and_load(
 
 
 def _call(worker: _Worker, call: Call, lim: Limits, end: float) -> CallOutcome:
-    specs = [
-        {"name": n, "dtype": a.dtype.str, "shape": list(a.shape)} for n, a in call.args
-    ]
+    specs = [{"name": n, "dtype": a.dtype.str, "shape": list(a.shape)} for n, a in call.args]
     payload = b"".join(np.ascontiguousarray(a).tobytes() for _, a in call.args)
     header = {
         "op": "call",

@@ -35,7 +35,7 @@ def case_result(
 ) -> CaseResult:
     """Score one case. Student failures become data here, never exceptions."""
     fn = pc.question.function
-    base = {
+    base: dict[str, Any] = {
         "question": pc.question.id,
         "name": pc.case.name,
         "description": pc.case.description,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import GradeReport, Grader, Submission
+from grader import Grader, GradeReport, Submission
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "assignments" / "convolution"

@@ -24,8 +24,18 @@ EXPECTED = np.array([[1.0, -2.5], [3.25, 100.0]])
         (EXPECTED + 0.01, False, "4 of 4 values are wrong"),
         (None, False, "nothing usable"),
     ],
-    ids=["equal", "float32", "tiny-error", "transposed", "shape", "nan", "inf", "truncated",
-         "offset", "none"],
+    ids=[
+        "equal",
+        "float32",
+        "tiny-error",
+        "transposed",
+        "shape",
+        "nan",
+        "inf",
+        "truncated",
+        "offset",
+        "none",
+    ],
 )
 def test_compare_table(actual: np.ndarray | None, ok: bool, reason: str) -> None:
     """Does compare accept exactly the right answers, and say why it rejects the others?"""

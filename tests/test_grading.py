@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import GradeReport, Grader
+from grader import Grader, GradeReport
 
 from .conftest import FIXTURES, SANDBOX, SOLUTION, STUB
 
@@ -47,9 +47,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "score", "outcome", "words"), CASES, ids=[c[0] for c in CASES]
-)
+@pytest.mark.parametrize(("name", "score", "outcome", "words"), CASES, ids=[c[0] for c in CASES])
 def test_fixture_verdict(
     grade: Callable[[Path], GradeReport], name: str, score: float, outcome: str, words: str
 ) -> None:

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose
 
-
 REFERENCE = Path(__file__).resolve().parents[1] / "solutions" / "convolution.py"
 
 
@@ -114,9 +113,7 @@ def test_convolve1d_flip_matches_np_convolve(mode: str, pair: Pair) -> None:
 @pytest.mark.parametrize("mode", ["same", "full"])
 @SETTINGS
 @given(pair=pairs(2, kernel_larger=True))
-def test_convolve_kernel_larger_than_image(
-    mode: str, flip: bool, pair: Pair
-) -> None:
+def test_convolve_kernel_larger_than_image(mode: str, flip: bool, pair: Pair) -> None:
     """Do padded modes still match SciPy when the kernel is larger than the image?"""
     image, kernel = pair
     oracle = scipy.signal.convolve2d if flip else scipy.signal.correlate2d

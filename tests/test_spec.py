@@ -76,8 +76,19 @@ def test_cases_are_deterministic() -> None:
         (lambda s: s.replace("kernel = [-1, 1]", "kern = [-1, 1]"), "must give exactly"),
         (lambda s: s.replace("../../solutions", "../nowhere"), "assignment.reference"),
     ],
-    ids=["mode", "flip", "visibility", "seed", "duplicate", "points", "function", "toml",
-         "timeout", "args", "reference"],
+    ids=[
+        "mode",
+        "flip",
+        "visibility",
+        "seed",
+        "duplicate",
+        "points",
+        "function",
+        "toml",
+        "timeout",
+        "args",
+        "reference",
+    ],
 )
 def test_bad_spec_is_rejected_clearly(tmp_path: Path, edit, message: str) -> None:  # type: ignore[no-untyped-def]
     """Does a broken assignment.toml raise SpecError naming the file and the problem?"""

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..results import ClassReport
-from . import gradescope, grades_csv, summary
+from . import grades_csv, gradescope, summary
 
 
 def student_filename(student: str) -> str:
