@@ -6,9 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Status = Literal["passed", "failed"]
-Outcome = Literal[
-    "passed", "wrong", "error", "timeout", "memory", "crashed", "exited", "not_run"
-]
+Outcome = Literal["passed", "wrong", "error", "timeout", "memory", "crashed", "exited", "not_run"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -251,8 +251,10 @@ def _arg(v: Any, where: str) -> ArgSpec:
     if not isinstance(v, dict):
         raise SpecError(f"{where} must be a list of numbers or a generator table")
     shape = v.get("shape")
-    if not isinstance(shape, list) or not shape or not all(
-        isinstance(n, int) and n > 0 for n in shape
+    if (
+        not isinstance(shape, list)
+        or not shape
+        or not all(isinstance(n, int) and n > 0 for n in shape)
     ):
         raise SpecError(f"{where}.shape must be a list of positive integers")
     dist = v.get("dist")
