@@ -193,3 +193,11 @@ def test_python_dash_m_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert info.value.code == 0
     text = capsys.readouterr().out
     assert "grade" in text and "check" in text
+
+
+def test_check_names_a_flipped_kernel_first(capsys: pytest.CaptureFixture[str]) -> None:
+    """Does `grader check` on a flipped-kernel file name the flip within its first lines?"""
+    code = main(["check", str(DEMO / "chen_flipped" / "convolution.py"), "--sandbox", SANDBOX])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert any("flip" in line.lower() for line in lines[:8]), lines[:8]

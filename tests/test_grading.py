@@ -122,3 +122,68 @@ def test_sandbox_mode_is_recorded(real_grader: Grader) -> None:
     assert real_grader.sandbox.mode in ("bwrap", "process")
     if SANDBOX == "bwrap":
         assert real_grader.sandbox.mode == "bwrap"
+
+
+def _notebook(cells: list[str]) -> str:
+    import json
+
+    return json.dumps(
+        {
+            "cells": [
+                {"cell_type": "code", "metadata": {}, "outputs": [], "source": c} for c in cells
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+CORRECT_CELL = """
+import numpy as np
+def convolve(image, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = (image[i:i + kh, j:j + kw] * kernel).sum()
+    return out
+def convolve1d(signal, kernel):
+    k = len(kernel)
+    return np.array([(signal[i:i + k] * kernel).sum() for i in range(len(signal) - k + 1)])
+"""
+
+
+def test_notebook_cells_run_in_order_past_errors_and_magics(
+    grade: Callable[[Path], GradeReport], tmp_path: Path
+) -> None:
+    """Does a notebook skip magics and shell lines, and keep running after a failing cell?"""
+    nb = tmp_path / "homework.ipynb"
+    nb.write_text(
+        _notebook(
+            [
+                "%matplotlib inline\n!pip install nothing\nimport numpy as np",
+                "%%bash\necho this is not python",
+                "raise RuntimeError('left over from class')",
+                CORRECT_CELL,
+                "files = !ls\nfor _ in range(2):\n    %time x = 1\n"
+                "print(convolve1d(np.ones(4), np.ones(2)))",
+            ]
+        )
+    )
+    report = grade(nb)
+    assert report.score == FULL
+    assert any("<cell 3>" in p and "RuntimeError" in p for p in report.problems)
+    assert "[2. 2. 2.]" in report.output
+
+
+def test_notebook_later_cell_redefinition_wins(
+    grade: Callable[[Path], GradeReport], tmp_path: Path
+) -> None:
+    """Is the function graded as the last cell that defines it left it, as in Jupyter?"""
+    nb = tmp_path / "homework.ipynb"
+    wrong = "def convolve(image, kernel):\n    return image\ndef convolve1d(s, k):\n    return s"
+    nb.write_text(_notebook([wrong, CORRECT_CELL]))
+    assert grade(nb).score == FULL
+    nb.write_text(_notebook([CORRECT_CELL, wrong]))
+    assert grade(nb).score == 0

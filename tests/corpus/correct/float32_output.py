@@ -1,0 +1,23 @@
+import numpy as np
+
+
+def convolve(image, kernel):
+    image = image.astype(np.float32)
+    kernel = kernel.astype(np.float32)
+    kh, kw = kernel.shape
+    H, W = image.shape
+    out = np.zeros((H - kh + 1, W - kw + 1), dtype=np.float32)
+    for i in range(H - kh + 1):
+        for j in range(W - kw + 1):
+            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+    return out
+
+
+def convolve1d(signal, kernel):
+    signal = signal.astype(np.float32)
+    kernel = kernel.astype(np.float32)
+    k = len(kernel)
+    out = np.zeros(len(signal) - k + 1, dtype=np.float32)
+    for i in range(len(out)):
+        out[i] = np.sum(signal[i:i + k] * kernel)
+    return out

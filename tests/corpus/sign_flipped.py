@@ -1,0 +1,22 @@
+# expect: sign_flipped
+# function: convolve
+import numpy as np
+
+
+def convolve(image, kernel):
+    kh, kw = kernel.shape
+    H, W = image.shape
+    out = np.zeros((H - kh + 1, W - kw + 1))
+    for i in range(H - kh + 1):
+        for j in range(W - kw + 1):
+            acc = 0.0
+            for m in range(kh):
+                for n in range(kw):
+                    acc -= image[i + m, j + n] * kernel[m, n]
+            out[i, j] = acc
+    return out
+
+
+def convolve1d(signal, kernel):
+    k = len(kernel)
+    return np.array([np.sum(signal[i:i + k] * kernel) for i in range(len(signal) - k + 1)])
