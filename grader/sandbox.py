@@ -41,6 +41,8 @@ SANDBOX_SCRATCH = "/scratch"
 MAX_HEADER = 1 << 20
 MAX_RESULT_BYTES = 64 << 20
 MAX_DIMS = 8
+TIMEOUTS_BEFORE_SKIP = 2
+SKIPPED = f"was not run: it already timed out on {TIMEOUTS_BEFORE_SKIP} earlier tests"
 _NUMERIC = ("f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8")
 ALLOWED_DTYPES = frozenset(np.dtype(t).str for t in _NUMERIC)
 _SIGNALS = {int(s) for s in signal.Signals}
@@ -426,7 +428,10 @@ def run_submission(
 
     A call that times out or kills the worker is reported as that call's failure; the worker
     is then restarted (and the submission reloaded) for the next call, as long as the
-    submission's own time limit lasts. A failure while loading fails every call.
+    submission's own time limit lasts. Once a function has timed out on
+    TIMEOUTS_BEFORE_SKIP calls, its remaining calls are failed as timeouts without being run
+    (an endless loop would only burn the same time again). A failure while loading fails
+    every call.
 
     Raises:
         SandboxError: only when the sandbox itself cannot be started.
@@ -441,7 +446,13 @@ def run_submission(
     worker: _Worker | None = None
     try:
         i = 0
+        timeouts: dict[str, int] = {}
         while i < len(calls):
+            fn = calls[i].function
+            if timeouts.get(fn, 0) >= TIMEOUTS_BEFORE_SKIP:
+                outcomes.append(CallOutcome(failure=Failure("timeout", SKIPPED)))
+                i += 1
+                continue
             if worker is None:
                 worker = _Worker(cfg, cap)
                 load = _start_and_load(worker, lim, end, filename, kind, source, functions)
@@ -451,6 +462,8 @@ def run_submission(
             outcomes.append(outcome)
             i += 1
             if outcome.failure is not None:
+                if outcome.failure.outcome == "timeout":
+                    timeouts[fn] = timeouts.get(fn, 0) + 1
                 kept, total = _collect(worker, kept, total, cap)
                 worker = None
                 if time.monotonic() >= end:

@@ -108,6 +108,16 @@ def test_timeout_in_one_call_keeps_the_others(grade: Callable[[Path], GradeRepor
     assert [c.status for c in report.cases if c.question == "q2_convolve1d"] == ["passed"] * 5
 
 
+def test_endless_loop_is_not_rerun_on_every_test(grade: Callable[[Path], GradeReport]) -> None:
+    """After two timeouts, are the function's other tests failed without burning more time?"""
+    report = grade(FIXTURES / "infinite_loop.py")
+    convolve = [c for c in report.cases if c.question == "q1_convolve"]
+    assert [c.outcome for c in convolve] == ["timeout"] * 7
+    assert "timed out after" in convolve[1].message
+    assert all("already timed out on 2 earlier tests" in c.message for c in convolve[2:])
+    assert report.seconds < 7 * 0.8
+
+
 def test_hidden_case_results_hold_no_data(grade: Callable[[Path], GradeReport]) -> None:
     """Are inputs and expected values shown for public tests only?"""
     report = grade(FIXTURES / "wrong_shape.py")
