@@ -140,11 +140,17 @@ def _grade(args: argparse.Namespace) -> int:
             f"(sandbox: {grader.sandbox.mode}, {args.jobs} at a time)",
             flush=True,
         )
-    progress = None if args.quiet else _Progress()
+    bar = None if args.quiet else _Progress()
+
+    def progress(done: int, total: int, rep: GradeReport) -> None:
+        files.write_student(rep, args.out)  # nothing finished is lost if the run dies
+        if bar is not None:
+            bar(done, total, rep)
+
     cls = grader.grade_all(subs, jobs=args.jobs, progress=progress)
-    if progress is not None:
-        progress.finish()
-    written = files.write_all(cls, args.out)
+    if bar is not None:
+        bar.finish()
+    written = files.write_class(cls, args.out)
     if not args.quiet:
         print(terminal.class_table(cls, mistake_titles()))
         print(

@@ -208,6 +208,7 @@ def _bwrap_argv(python: str) -> list[str]:
         "bwrap",
         "--unshare-all",
         "--unshare-user",
+        "--disable-userns",
         "--die-with-parent",
         "--new-session",
         "--cap-drop", "ALL",

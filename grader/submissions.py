@@ -46,7 +46,23 @@ def discover(root: Path, module: str, assignment: str) -> list[Submission]:
             found.append(Submission(entry.stem, entry))
         elif entry.is_dir():
             found.append(_from_folder(entry, module, assignment))
-    return found
+    return _dedupe(found)
+
+
+def _dedupe(found: list[Submission]) -> list[Submission]:
+    """Two entries for one student (ada.py and ada/) are both kept, under distinct ids."""
+    seen: dict[str, int] = {}
+    out = []
+    for sub in found:
+        n = seen.get(sub.student, 0)
+        seen[sub.student] = n + 1
+        if n:
+            note = f"{sub.student} submitted more than once; this copy is graded as "
+            sub = Submission(
+                f"{sub.student}~{n + 1}", sub.path, sub.problem, note + f"{sub.student}~{n + 1}."
+            )
+        out.append(sub)
+    return out
 
 
 def _from_folder(folder: Path, module: str, assignment: str) -> Submission:

@@ -201,3 +201,17 @@ def test_check_names_a_flipped_kernel_first(capsys: pytest.CaptureFixture[str]) 
     lines = capsys.readouterr().out.splitlines()
     assert code == 1
     assert any("flip" in line.lower() for line in lines[:8]), lines[:8]
+
+
+def test_same_student_twice_keeps_both(tmp_path: Path) -> None:
+    """Do ada.py and ada/ both get graded, under distinct ids, neither overwriting the other?"""
+    subs = tmp_path / "subs"
+    (subs / "ada").mkdir(parents=True)
+    shutil.copy(SOLUTION, subs / "ada.py")
+    shutil.copy(STUB, subs / "ada" / "convolution.py")
+    out = tmp_path / "out"
+    assert main(["grade", str(subs), "--out", str(out), "--quiet", "--sandbox", SANDBOX]) == 0
+    names = sorted(p.name for p in (out / "results").glob("*.json"))
+    assert names == ["ada.json", "ada_2.json"]
+    rows = list(csv.DictReader((out / "grades.csv").read_text().splitlines()))
+    assert sorted(r["score"] for r in rows) == ["0", "16"]

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..results import ClassReport
+from ..results import ClassReport, GradeReport
 from . import grades_csv, gradescope, summary
 
 
@@ -19,12 +19,24 @@ def student_filename(student: str) -> str:
     return name or "_"
 
 
+def write_student(rep: GradeReport, out: Path) -> Path:
+    """Write one student's results/<student>.json (as soon as that student is graded)."""
+    path = out / "results" / f"{student_filename(rep.student)}.json"
+    write_json(path, gradescope.render(rep))
+    return path
+
+
 def write_all(cls: ClassReport, out: Path) -> dict[str, Path]:
     """Write results/<student>.json, grades.csv and summary.json under `out`."""
+    for rep in cls.reports:
+        write_student(rep, out)
+    return write_class(cls, out)
+
+
+def write_class(cls: ClassReport, out: Path) -> dict[str, Path]:
+    """Write grades.csv and summary.json (the per-student files are written as they finish)."""
     results = out / "results"
     results.mkdir(parents=True, exist_ok=True)
-    for rep in cls.reports:
-        write_json(results / f"{student_filename(rep.student)}.json", gradescope.render(rep))
     write_text(out / "grades.csv", grades_csv.render(cls))
     write_json(out / "summary.json", summary.render(cls))
     return {"results": results, "csv": out / "grades.csv", "summary": out / "summary.json"}
