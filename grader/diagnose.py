@@ -25,7 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-from grader.compare import allclose_scaled, close_mask, tolerance_scale
+from .compare import allclose_scaled, close_mask, tolerance_scale
 
 FloatArray = NDArray[np.float64]
 _P = ParamSpec("_P")
