@@ -25,6 +25,18 @@ import traceback
 import types
 from typing import Any
 
+# Bound now, before any student code runs: a submission that patches builtins, os, json or
+# struct during a call cannot break the worker's own reading, writing and cell execution.
+_os_read = os.read
+_os_write = os.write
+_loads = json.loads
+_dumps = json.dumps
+_pack = struct.pack
+_unpack = struct.unpack
+_min = min
+_exec = exec
+_compile = compile
+
 MAX_RESULT_BYTES = 64 << 20
 MAX_TEXT = 4000
 SUBMISSION_FILE = "<submission>"
@@ -34,7 +46,7 @@ CELL_MAGICS_TO_RUN = ("time", "timeit", "capture", "prun")
 def _read_exact(fd: int, n: int) -> bytes:
     chunks = []
     while n:
-        b = os.read(fd, min(n, 1 << 20))
+        b = _os_read(fd, _min(n, 1 << 20))
         if not b:
             raise EOFError
         chunks.append(b)
@@ -50,18 +62,18 @@ class Channel:
         self.wfd = wfd
 
     def receive(self) -> tuple[dict[str, Any], bytes]:
-        (n,) = struct.unpack(">I", _read_exact(self.rfd, 4))
-        header = json.loads(_read_exact(self.rfd, n))
+        (n,) = _unpack(">I", _read_exact(self.rfd, 4))
+        header = _loads(_read_exact(self.rfd, n))
         payload = _read_exact(self.rfd, int(header.get("payload", 0)))
         return header, payload
 
     def send(self, header: dict[str, Any], payload: bytes = b"") -> None:
         header = dict(header, payload=len(payload))
-        raw = json.dumps(header).encode()
-        data = struct.pack(">I", len(raw)) + raw + payload
+        raw = _dumps(header).encode()
+        data = _pack(">I", len(raw)) + raw + payload
         view = memoryview(data)
         while view:
-            written = os.write(self.wfd, view)
+            written = _os_write(self.wfd, view)
             view = view[written:]
 
 
@@ -168,8 +180,8 @@ def load(header: dict[str, Any], source: bytes) -> tuple[dict[str, Any], dict[st
         sys.modules[name] = module
     for label, code in units:
         try:
-            compiled = compile(code, label, "exec", dont_inherit=True)
-            exec(compiled, namespace)
+            compiled = _compile(code, label, "exec", dont_inherit=True)
+            _exec(compiled, namespace)
         except BaseException as exc:
             err = _error(exc)
             err["cell"] = label
@@ -211,7 +223,7 @@ def call(
     np: Any, namespace: dict[str, Any], header: dict[str, Any], payload: bytes
 ) -> tuple[dict[str, Any], bytes]:
     """Call one student function on the given arrays and encode what it returned."""
-    args = []
+    built = []
     offset = 0
     for spec in header["args"]:
         dtype = np.dtype(spec["dtype"])
@@ -219,8 +231,9 @@ def call(
         n = int(np.prod(shape)) * dtype.itemsize
         arr = np.frombuffer(payload[offset : offset + n], dtype=dtype).reshape(shape).copy()
         offset += n
-        args.append(arr)
-    before = [a.copy() for a in args]
+        built.append(arr)
+    args = tuple(built)
+    before = tuple(a.tobytes() for a in args)  # immutable: the call cannot rewrite them
     fn = namespace.get(header["function"])
     if not callable(fn):
         return {"ok": False, "error": "missing"}, b""
@@ -235,7 +248,7 @@ def call(
     modified = []
     for name, a, b in zip(header.get("names", []), args, before, strict=False):
         try:
-            same = a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+            same = a.tobytes() == b
         except BaseException:
             same = False
         if not same:
@@ -274,6 +287,45 @@ def call(
     reply["dtype"] = arr.dtype.str
     reply["shape"] = [int(n) for n in arr.shape]
     return reply, arr.tobytes()
+
+
+def _call_in_child(
+    channel: Channel, np: Any, namespace: dict[str, Any], header: dict[str, Any], payload: bytes
+) -> tuple[dict[str, Any], bytes]:
+    """Make the call in a forked child, so nothing it changes outlives it.
+
+    The child gets a private pipe instead of the grader's channel; this process reads one
+    reply from it and relays exactly that, or says how the child ended.
+    """
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: no access to the grader's channel
+        code = 0
+        try:
+            os.close(r)
+            os.close(channel.rfd)
+            os.close(channel.wfd)
+            reply, data = call(np, namespace, header, payload)
+            Channel(-1, w).send(reply, data)
+        except BaseException:
+            code = 70
+        finally:
+            _flush()
+            os._exit(code)
+    os.close(w)
+    try:
+        reply, data = Channel(r, -1).receive()
+    except (EOFError, ValueError, RecursionError, KeyError, struct.error):
+        reply, data = {}, b""
+    finally:
+        os.close(r)
+    _, status = os.waitpid(pid, 0)
+    if reply:
+        return reply, data
+    if os.WIFSIGNALED(status):
+        return {"ok": False, "error": "signal", "signal": os.WTERMSIG(status)}, b""
+    code = os.WEXITSTATUS(status)
+    return {"ok": False, "error": "exited", "type": "exit", "message": str(code)}, b""
 
 
 # --- main -------------------------------------------------------------------------------------
@@ -328,10 +380,10 @@ def main() -> int:
         if op == "load":
             reply, namespace = load(header, payload)
             _flush()
-            channel.send(reply)
+            channel.send(dict(reply, id=header.get("id")))
         elif op == "call":
-            reply, data = call(np, namespace, header, payload)
-            channel.send(reply, data)
+            reply, data = _call_in_child(channel, np, namespace, header, payload)
+            channel.send(dict(reply, id=header.get("id")), data)
         else:
             channel.send({"ok": False, "error": "protocol", "message": f"unknown op {op!r}"})
 

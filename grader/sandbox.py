@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -364,7 +365,7 @@ class _Worker:
             return header, payload
         except TimeoutError:
             return Failure("timeout", "")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return Failure(
                 "protocol", "The submission's process sent something unreadable to the grader."
             )
@@ -518,10 +519,17 @@ def _start_and_load(
     if isinstance(ready, Failure):
         raise SandboxError(f"the sandbox worker did not start: {ready.outcome} {ready.message}")
     deadline = min(end, time.monotonic() + lim.load_timeout_s)
-    header = {"op": "load", "filename": filename, "kind": kind, "functions": list(functions)}
+    rid = secrets.token_hex(8)
+    header = {
+        "op": "load",
+        "id": rid,
+        "filename": filename,
+        "kind": kind,
+        "functions": list(functions),
+    }
     if not worker.send(header, source):
         return LoadOutcome(failure=worker._death())
-    reply = worker.receive(deadline)
+    reply = _matching(worker.receive(deadline), rid)
     if isinstance(reply, Failure):
         if reply.outcome == "timeout":
             reply = Failure(
@@ -543,8 +551,10 @@ def _start_and_load(
 def _call(worker: _Worker, call: Call, lim: Limits, end: float) -> CallOutcome:
     specs = [{"name": n, "dtype": a.dtype.str, "shape": list(a.shape)} for n, a in call.args]
     payload = b"".join(np.ascontiguousarray(a).tobytes() for _, a in call.args)
+    rid = secrets.token_hex(8)
     header = {
         "op": "call",
+        "id": rid,
         "function": call.function,
         "args": specs,
         "names": [n for n, _ in call.args],
@@ -553,7 +563,7 @@ def _call(worker: _Worker, call: Call, lim: Limits, end: float) -> CallOutcome:
     deadline = min(end, started + lim.call_timeout_s)
     if not worker.send(header, payload):
         return CallOutcome(failure=worker._death())
-    reply = worker.receive(deadline)
+    reply = _matching(worker.receive(deadline), rid)
     seconds = time.monotonic() - started
     if isinstance(reply, Failure):
         if reply.outcome == "timeout":
@@ -564,6 +574,16 @@ def _call(worker: _Worker, call: Call, lim: Limits, end: float) -> CallOutcome:
     return _decode_call(head, data, seconds)
 
 
+def _matching(
+    reply: tuple[dict[str, Any], bytes] | Failure, rid: str
+) -> tuple[dict[str, Any], bytes] | Failure:
+    """A reply that does not answer this request is a protocol failure (the worker is then
+    replaced, so stray bytes cannot shift the replies of later calls)."""
+    if isinstance(reply, Failure) or reply[0].get("id") == rid:
+        return reply
+    return Failure("protocol", "The submission's process sent a reply the grader did not ask for.")
+
+
 def _decode_call(head: dict[str, Any], data: bytes, seconds: float) -> CallOutcome:
     """Turn a worker's reply into a CallOutcome, trusting nothing in it."""
     modified = head.get("modified", [])
@@ -572,10 +592,19 @@ def _decode_call(head: dict[str, Any], data: bytes, seconds: float) -> CallOutco
         kind = head.get("error")
         if kind == "exited":
             code = _str(head.get("message", ""), 60)
+            how = f"exit code {code}" if head.get("type") == "exit" else f"sys.exit({code})"
             return CallOutcome(
-                failure=Failure("exited", f"exited before returning (sys.exit({code}))"),
-                seconds=seconds,
+                failure=Failure("exited", f"exited before returning ({how})"), seconds=seconds
             )
+        if kind == "signal":
+            sig = head.get("signal")
+            sig = sig if isinstance(sig, int) and sig in _SIGNALS else 0
+            if sig == signal.SIGXCPU:
+                return CallOutcome(
+                    failure=Failure("timeout", "used up its CPU time"), seconds=seconds
+                )
+            words = SIGNAL_WORDS.get(signal.Signals(sig), f"signal {sig}") if sig else "a signal"
+            return CallOutcome(failure=Failure("crashed", f"crashed ({words})"), seconds=seconds)
         if kind == "missing":
             return CallOutcome(problem="missing", seconds=seconds)
         err = _clean_error(head)
