@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Status = Literal["passed", "failed"]
 Outcome = Literal["passed", "wrong", "error", "timeout", "memory", "crashed", "exited", "not_run"]
@@ -29,6 +29,8 @@ class CaseResult:
         notes: remarks that cost no points.
         details: inputs/expected/got as text, only for visible cases ("" for hidden ones).
         seconds: wall time of the call.
+        got: the student's returned array, kept for visible cases only (for pictures of it);
+            None for hidden cases and when nothing usable came back.
     """
 
     question: str
@@ -45,6 +47,7 @@ class CaseResult:
     notes: tuple[str, ...] = ()
     details: str = ""
     seconds: float = 0.0
+    got: Any = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,7 @@ def case_result(
         returned_type=call.returned,
     )
     details = "" if pc.case.hidden else _details(pc, call.value)
+    base["got"] = None if pc.case.hidden else call.value
     hints: tuple[Any, ...] = ()
     if not cmp.ok or call.modified:
         hints = diagnose(
