@@ -18,6 +18,7 @@ import io
 import json
 import os
 import resource
+import select
 import struct
 import sys
 import time
@@ -289,48 +290,6 @@ def call(
     return reply, arr.tobytes()
 
 
-def _call_in_child(
-    channel: Channel, np: Any, namespace: dict[str, Any], header: dict[str, Any], payload: bytes
-) -> tuple[dict[str, Any], bytes]:
-    """Make the call in a forked child, so nothing it changes outlives it.
-
-    The child gets a private pipe instead of the grader's channel; this process reads one
-    reply from it and relays exactly that, or says how the child ended.
-    """
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: no access to the grader's channel
-        code = 0
-        try:
-            os.close(r)
-            os.close(channel.rfd)
-            os.close(channel.wfd)
-            reply, data = call(np, namespace, header, payload)
-            Channel(-1, w).send(reply, data)
-        except BaseException:
-            code = 70
-        finally:
-            _flush()
-            os._exit(code)
-    os.close(w)
-    try:
-        reply, data = Channel(r, -1).receive()
-    except (EOFError, ValueError, RecursionError, KeyError, struct.error):
-        reply, data = {}, b""
-    finally:
-        os.close(r)
-    _, status = os.waitpid(pid, 0)
-    if reply:
-        return reply, data
-    if os.WIFSIGNALED(status):
-        return {"ok": False, "error": "signal", "signal": os.WTERMSIG(status)}, b""
-    code = os.WEXITSTATUS(status)
-    return {"ok": False, "error": "exited", "type": "exit", "message": str(code)}, b""
-
-
-# --- main -------------------------------------------------------------------------------------
-
-
 def _set_limits(memory_mib: int, cpu_s: int) -> None:
     soft_hard = [
         (resource.RLIMIT_CORE, 0),
@@ -346,6 +305,201 @@ def _set_limits(memory_mib: int, cpu_s: int) -> None:
             resource.setrlimit(what, (value, value))
 
 
+def serve(channel: Channel, np: Any) -> None:
+    """One submission: load it, then answer calls until the grader says "end"."""
+    namespace: dict[str, Any] = {}
+    while True:
+        try:
+            header, payload = channel.receive()
+        except EOFError:
+            return
+        op = header.get("op")
+        if op == "load":
+            reply, namespace = load(header, payload)
+            _flush()
+            channel.send(dict(reply, id=header.get("id")))
+        elif op == "call":
+            reply, data = call(np, namespace, header, payload)
+            channel.send(dict(reply, id=header.get("id")), data)
+
+
+def _sweep(child: int, in_pid_namespace: bool) -> None:
+    """Kill everything the last submission started (its whole session; in the sandbox's own
+    PID namespace, every process but init and this one)."""
+    with contextlib.suppress(OSError):
+        os.killpg(child, 9)
+    if in_pid_namespace:
+        me = os.getpid()
+        for _ in range(50):
+            _reap()
+            others = [p for p in _live_pids() if p not in (1, me)]
+            if not others:
+                break
+            for p in others:
+                with contextlib.suppress(OSError):
+                    os.kill(p, 9)
+            time.sleep(0.0005)
+    _reap()
+
+
+def _reap() -> None:
+    """Collect exited children (orphans come here too: this process is a subreaper)."""
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG) == (0, 0):
+                return
+        except ChildProcessError:
+            return
+
+
+def _live_pids() -> list[int]:
+    """Processes in this PID namespace that are not zombies."""
+    pids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as fh:
+                    state = fh.read().rsplit(b")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state not in (b"Z", b"X"):
+                pids.append(int(name))
+    return pids
+
+
+def _become_subreaper() -> None:
+    """Make orphaned grandchildren our children, so they are reaped (and counted) here."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _wipe(folder: str) -> None:
+    """Empty a folder the submissions could write to (best effort, never follows links)."""
+    import shutil
+
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    with contextlib.suppress(OSError):
+        while view:
+            view = view[_os_write(fd, view) :]
+
+
+def _drain(fd: int) -> None:
+    """Throw away request bytes a killed submission did not read."""
+    os.set_blocking(fd, False)
+    try:
+        while _os_read(fd, 1 << 16):
+            pass
+    except (BlockingIOError, OSError):
+        pass
+    finally:
+        os.set_blocking(fd, True)
+
+
+def zygote(channel: Channel, control: Channel, np: Any, init: dict[str, Any]) -> int:
+    """Fork a fresh child per submission; between submissions, kill and wipe what it left.
+
+    The grader asks for a submission on the control pipe ("start"); the child talks to the
+    grader on the data channel; if the child dies on its own, the control pipe says how
+    ("exited"); "end" from the grader kills the child wherever it is, and "done" confirms that
+    everything it started is gone and its scratch wiped.
+    """
+    base = os.getcwd()
+    in_ns = os.environ.get("GRADER_PID_NAMESPACE") == "1"
+    _become_subreaper()
+    import gc
+
+    gc.collect()
+    gc.freeze()  # children share these objects without copying them when gc runs
+    scratch_dirs = [d for d in ("/tmp", "/dev/shm") if in_ns and os.path.isdir(d)]
+    number = 0
+    while True:
+        try:
+            order, _ = control.receive()
+        except EOFError:
+            return 0
+        if order.get("op") != "start":
+            continue
+        number += 1
+        scratch = os.path.join(base, f"s{number}")
+        os.mkdir(scratch)
+        _flush()
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                os.setsid()
+                os.close(control.rfd)
+                os.close(control.wfd)
+                os.chdir(scratch)
+                os.environ["HOME"] = os.environ["TMPDIR"] = scratch
+                _set_limits(int(init.get("memory_mib", 0)), int(init.get("cpu_s", 0)))
+                serve(channel, np)
+            except BaseException:
+                code = 70
+            finally:
+                _flush()
+                os._exit(code)
+        control.send({"op": "started", "id": order.get("id")})
+        exited = False
+        try:
+            watch = [control.rfd, os.pidfd_open(pid)]
+        except (AttributeError, OSError):  # no pidfd: poll for the child's exit
+            watch = [control.rfd]
+        while True:
+            polling = len(watch) == 1 and not exited
+            ready, _, _ = select.select(watch, [], [], 0.005 if polling else None)
+            if control.rfd in ready:
+                try:
+                    msg, _ = control.receive()
+                except EOFError:
+                    _sweep(pid, in_ns)
+                    return 0
+                if msg.get("op") == "end":
+                    for fd in watch[1:]:
+                        os.close(fd)
+                    break
+            if not exited:
+                try:
+                    done, status = os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    done, status = pid, 0
+                if done:
+                    exited = True
+                    for fd in watch[1:]:
+                        os.close(fd)
+                    watch = watch[:1]
+                    report: dict[str, Any] = {"op": "exited"}
+                    if os.WIFSIGNALED(status):
+                        report["signal"] = os.WTERMSIG(status)
+                    else:
+                        report["code"] = os.WEXITSTATUS(status)
+                    control.send(report)
+        _sweep(pid, in_ns)
+        _drain(channel.rfd)
+        import shutil
+
+        shutil.rmtree(scratch, ignore_errors=True)
+        for folder in scratch_dirs:
+            _wipe(folder)
+        _flush()
+        marker = str(order.get("marker", "")).encode()
+        if marker:
+            _write_all(2, marker)
+        control.send({"op": "done", "id": order.get("id")})
+
+
 def main() -> int:
     # Keep the protocol pipes private; the student's stdout and stderr both go to fd 2.
     rfd = os.dup(0)
@@ -357,6 +511,7 @@ def main() -> int:
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
     channel = Channel(rfd, wfd)
+    control = Channel(int(os.environ["GRADER_CONTROL_IN"]), int(os.environ["GRADER_CONTROL_OUT"]))
 
     import numpy as np  # warm: students almost always use it
 
@@ -364,28 +519,12 @@ def main() -> int:
         if extra:
             with contextlib.suppress(ImportError):
                 __import__(extra)
-    namespace: dict[str, Any] = {}
     try:
-        header, payload = channel.receive()
+        init, _ = control.receive()
     except EOFError:
         return 0
-    _set_limits(int(header.get("memory_mib", 0)), int(header.get("cpu_s", 0)))
-    channel.send({"ok": True, "ready": True, "pid": os.getpid()})
-    while True:
-        try:
-            header, payload = channel.receive()
-        except EOFError:
-            return 0
-        op = header.get("op")
-        if op == "load":
-            reply, namespace = load(header, payload)
-            _flush()
-            channel.send(dict(reply, id=header.get("id")))
-        elif op == "call":
-            reply, data = _call_in_child(channel, np, namespace, header, payload)
-            channel.send(dict(reply, id=header.get("id")), data)
-        else:
-            channel.send({"ok": False, "error": "protocol", "message": f"unknown op {op!r}"})
+    control.send({"op": "ready", "pid": os.getpid()})
+    return zygote(channel, control, np, init)
 
 
 if __name__ == "__main__":

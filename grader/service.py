@@ -19,7 +19,14 @@ import numpy as np
 from .cases import build_array
 from .reference import PreparedCase, prepare
 from .results import CaseResult, ClassReport, GradeReport
-from .sandbox import Call, SandboxConfig, SubmissionRun, choose_mode, run_submission
+from .sandbox import (
+    Call,
+    SandboxConfig,
+    SubmissionRun,
+    WorkerPool,
+    choose_mode,
+    run_submission,
+)
 from .spec import Assignment, Case, load_spec
 from .submissions import Submission, discover, read_source
 from .verdict import case_result
@@ -48,8 +55,17 @@ class Grader:
         mode, warning = choose_mode(sandbox)
         return cls(spec, cases, SandboxConfig(mode=mode, limits=spec.limits), warning)
 
-    def grade(self, sub: Submission, *, visible_only: bool = False) -> GradeReport:
-        """Grade one submission (never raises for anything the student did)."""
+    def grade(
+        self, sub: Submission, *, visible_only: bool = False, pool: WorkerPool | None = None
+    ) -> GradeReport:
+        """Grade one submission (never raises for anything the student did).
+
+        Args:
+            sub: the submission.
+            visible_only: run the public tests only (what `grader check` does).
+            pool: warm workers to borrow from; without one, a worker is started for this
+                submission alone.
+        """
         started = time.monotonic()
         cases = [c for c in self.cases if not (visible_only and c.case.hidden)]
         source, problem = read_source(sub)
@@ -64,6 +80,7 @@ class Grader:
             source=source,
             functions=self.spec.functions,
             calls=[Call(c.question.function, tuple(c.inputs.items())) for c in cases],
+            pool=pool,
         )
         results = tuple(
             case_result(self.spec, pc, run.load, out, is_notebook=sub.kind == "ipynb")
@@ -119,8 +136,10 @@ class Grader:
         t0 = time.monotonic()
         todo = list(subs)
         reports: list[GradeReport] = []
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for i, report in enumerate(pool.map(self.grade, todo), start=1):
+        jobs = max(1, jobs)
+        with WorkerPool(self.sandbox, jobs) as workers, ThreadPoolExecutor(jobs) as threads:
+            graded = threads.map(lambda sub: self.grade(sub, pool=workers), todo)
+            for i, report in enumerate(graded, start=1):
                 reports.append(report)
                 if progress is not None:
                     progress(i, len(todo), report)

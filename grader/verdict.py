@@ -64,7 +64,6 @@ def case_result(
         scale=pc.scale,
         returned_type=call.returned,
     )
-    details = "" if pc.case.hidden else _details(pc, call.value)
     base["got"] = None if pc.case.hidden else call.value
     hints: tuple[Any, ...] = ()
     if not cmp.ok or call.modified:
@@ -78,6 +77,7 @@ def case_result(
             rtol=spec.rtol,
             atol=spec.atol,
         )
+    details = "" if pc.case.hidden or (cmp.ok and not call.modified) else _details(pc, call.value)
     hint_text = tuple(h.message for h in hints)
     hint_codes = tuple(h.code for h in hints)
     if call.modified:
@@ -106,7 +106,6 @@ def case_result(
             status="passed",
             outcome="passed",
             notes=cmp.notes,
-            details=details,
         )
     return CaseResult(
         **base,
