@@ -1,0 +1,327 @@
+"""Gradescope's autograder.zip: what it holds, and run_autograder on an unpacked copy."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.errors import UsageError
+from grader.gradescope_zip import build_zip, find_submission
+from grader.spec import load_spec
+
+from .conftest import ASSIGNMENT, DEMO, ROOT, SANDBOX, SOLUTION
+
+FULL = 16.0
+VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
+OUTPUT_FORMATS = {"text", "html", "simple_format", "md", "ansi"}
+NEVER_SHIPPED = ("tests/", "examples/", "submissions/", "reports/", ".venv/")
+
+ADA = DEMO / "ada_loops" / "convolution.py"
+CHEN = DEMO / "chen_flipped" / "convolution.py"
+IVY = DEMO / "ivy_notebook" / "convolution.ipynb"
+
+
+# --- results.json schema -----------------------------------------------------------------------
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def validate(results: Any) -> None:
+    """Fail unless results is a results.json Gradescope accepts, with consistent scores."""
+    assert isinstance(results, dict)
+    for key, check in (
+        ("score", _number),
+        ("execution_time", _number),
+        ("output", lambda v: isinstance(v, str)),
+        ("output_format", lambda v: v in OUTPUT_FORMATS),
+        ("visibility", lambda v: v in VISIBILITIES),
+        ("stdout_visibility", lambda v: v in VISIBILITIES),
+        ("extra_data", lambda v: isinstance(v, dict)),
+        ("tests", lambda v: isinstance(v, list) and len(v) > 0),
+    ):
+        assert key in results, key
+        assert check(results[key]), (key, results[key])
+    for test in results["tests"]:
+        for key, check in (
+            ("name", lambda v: isinstance(v, str) and v != ""),
+            ("number", lambda v: isinstance(v, str)),
+            ("score", _number),
+            ("max_score", _number),
+            ("status", lambda v: v in ("passed", "failed")),
+            ("output", lambda v: isinstance(v, str)),
+            ("visibility", lambda v: v in VISIBILITIES),
+            ("tags", lambda v: isinstance(v, list) and all(isinstance(t, str) for t in v)),
+        ):
+            assert key in test, (test.get("name"), key)
+            assert check(test[key]), (test.get("name"), key, test[key])
+        assert 0 <= test["score"] <= test["max_score"], test["name"]
+        if test["status"] == "passed":
+            assert test["score"] == test["max_score"], test["name"]
+    assert math.isclose(sum(t["score"] for t in results["tests"]), results["score"])
+    assert 0 <= results["score"] <= sum(t["max_score"] for t in results["tests"])
+    numbers = [t["number"] for t in results["tests"]]
+    assert len(set(numbers)) == len(numbers)
+
+
+# --- the zip -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def autograder_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """autograder.zip built from this checkout (once for the module)."""
+    return build_zip(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("dist"))
+
+
+def unpack(zip_path: Path, root: Path) -> Path:
+    """A folder laid out like Gradescope's /autograder, with the zip unpacked in source/."""
+    for name in ("source", "submission", "results"):
+        (root / name).mkdir(parents=True)
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(root / "source")
+    (root / "submission_metadata.json").write_text(json.dumps({"id": 123456, "users": []}))
+    return root
+
+
+def test_zip_holds_the_grader_spec_and_reference(autograder_zip: Path) -> None:
+    """Does the zip hold the scripts, the package, the spec and the reference, and nothing else?"""
+    assert autograder_zip.name == "autograder.zip"
+    with zipfile.ZipFile(autograder_zip) as zf:
+        names = zf.namelist()
+        infos = {i.filename: i for i in zf.infolist()}
+        reference = zf.read("solutions/convolution.py")
+    for required in (
+        "setup.sh",
+        "run_autograder",
+        "pyproject.toml",
+        "grader/__init__.py",
+        "grader/_worker.py",
+        "grader/gradescope_zip.py",
+        "grader/report/gradescope.py",
+        "assignments/convolution/assignment.toml",
+        "solutions/convolution.py",
+    ):
+        assert required in names, required
+    assert reference == SOLUTION.read_bytes()
+    for name in names:
+        assert not name.startswith(NEVER_SHIPPED), name
+        assert "__pycache__" not in name and not name.endswith(".pyc"), name
+        if name.startswith("grader/"):
+            assert name.endswith(".py"), name
+    for script in ("setup.sh", "run_autograder"):
+        assert (infos[script].external_attr >> 16) & stat.S_IXUSR, script
+    assert len(names) == len(set(names))
+
+
+def test_zip_is_reproducible(autograder_zip: Path, tmp_path: Path) -> None:
+    """Does building the zip again from the same files give the same bytes?"""
+    again = build_zip(ROOT, ASSIGNMENT, tmp_path / "again.zip")
+    assert again == tmp_path / "again.zip"
+    assert again.read_bytes() == autograder_zip.read_bytes()
+
+
+def test_unpacked_spec_finds_its_reference(autograder_zip: Path, tmp_path: Path) -> None:
+    """Does the unpacked spec load, naming the unpacked reference and the same cases?"""
+    root = unpack(autograder_zip, tmp_path / "autograder")
+    spec = load_spec(root / "source" / "assignments" / "convolution")
+    assert spec.reference == (root / "source" / "solutions" / "convolution.py").resolve()
+    assert spec.max_score == FULL
+    assert spec.all_cases() == load_spec(ASSIGNMENT).all_cases()
+    script = (root / "source" / "run_autograder").read_text()
+    assert "@ASSIGNMENT@" not in script and "ASSIGNMENT=assignments/convolution" in script
+
+
+def test_assignment_outside_the_project_is_refused(tmp_path: Path) -> None:
+    """Is an assignment folder outside the project refused, rather than shipped half-broken?"""
+    outside = tmp_path / "elsewhere"
+    shutil.copytree(ASSIGNMENT, outside)
+    spec = outside / "assignment.toml"
+    spec.write_text(spec.read_text().replace("../../solutions", str(SOLUTION.parent)))
+    with pytest.raises(UsageError, match="outside the project"):
+        build_zip(ROOT, outside, tmp_path / "out")
+
+
+# --- which file is graded ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("files", "graded", "words"),
+    [
+        (["convolution.py", "helper.py", "test_convolution.py"], "convolution.py", "helper.py"),
+        (["hw/convolution.py", "notes.txt"], "hw/convolution.py", ""),
+        (["my_work.ipynb", "scratch.py"], "my_work.ipynb", "scratch.py"),
+        (["answer.py", "test_answer.py"], "answer.py", ""),
+        (["a.py", "b.py"], None, "several files"),
+        (["a.ipynb", ".ipynb_checkpoints/a-checkpoint.ipynb"], "a.ipynb", ""),
+        (["report.pdf"], None, "report.pdf"),
+        ([], None, "it is empty"),
+    ],
+)
+def test_find_submission(tmp_path: Path, files: list[str], graded: str | None, words: str) -> None:
+    """Is the spec's file, else the one notebook, else the one .py graded, and else explained?"""
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    sub = find_submission(tmp_path, "convolution.py")
+    if graded is None:
+        assert sub.path is None
+        assert words in sub.problem
+        assert "convolution.py" in sub.problem and ".ipynb" in sub.problem
+    else:
+        assert sub.path == tmp_path / graded, sub
+        assert words in sub.note
+
+
+# --- run_autograder ----------------------------------------------------------------------------
+
+
+def _submit(path: Path) -> Callable[[Path], None]:
+    def prepare(root: Path) -> None:
+        shutil.copy(path, root / "submission" / path.name)
+
+    return prepare
+
+
+def _nothing(root: Path) -> None:
+    return None
+
+
+def _break_spec(root: Path) -> None:
+    _submit(ADA)(root)
+    (root / "source" / "assignments" / "convolution" / "assignment.toml").write_text("[broken\n")
+
+
+def _break_package(root: Path) -> None:
+    _submit(ADA)(root)
+    (root / "source" / "grader" / "service.py").unlink()
+
+
+SCENARIOS: dict[str, Callable[[Path], None]] = {
+    "correct": _submit(ADA),
+    "flipped": _submit(CHEN),
+    "notebook": _submit(IVY),
+    "empty": _nothing,
+    "broken_spec": _break_spec,
+    "broken_package": _break_package,
+}
+
+
+def run_autograder(root: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """bash run_autograder on a Gradescope-like root, with this interpreter (numpy, scipy)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADER_", "PYTHON"))}
+    env |= {
+        "GRADER_GS_ROOT": str(root),
+        "GRADER_PYTHON": sys.executable,
+        "GRADER_SANDBOX": SANDBOX,
+    }
+    proc = subprocess.run(
+        ["bash", str(root / "source" / "run_autograder")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    results = json.loads((root / "results" / "results.json").read_text())
+    return proc, results
+
+
+@pytest.fixture(scope="module")
+def graded(
+    autograder_zip: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[subprocess.CompletedProcess[str], dict[str, Any]]]:
+    """run_autograder on every scenario, each in its own unpacked root, all at once."""
+    roots = {}
+    for name, prepare in SCENARIOS.items():
+        root = unpack(autograder_zip, tmp_path_factory.mktemp(name) / "autograder")
+        prepare(root)
+        roots[name] = root
+    with ThreadPoolExecutor(max_workers=len(roots)) as pool:
+        done = dict(zip(roots, pool.map(run_autograder, roots.values()), strict=True))
+    return done
+
+
+Graded = dict[str, tuple[subprocess.CompletedProcess[str], dict[str, Any]]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_every_results_json_is_valid(graded: Graded, scenario: str) -> None:
+    """Does run_autograder exit 0 and write a valid results.json, whatever went wrong?"""
+    proc, results = graded[scenario]
+    assert proc.returncode == 0, proc.stderr
+    validate(results)
+
+
+@pytest.mark.slow
+def test_correct_submission_gets_full_marks(graded: Graded) -> None:
+    """Does a correct convolution.py score 16 of 16, every test passed?"""
+    _, results = graded["correct"]
+    assert results["score"] == FULL
+    assert sum(t["max_score"] for t in results["tests"]) == FULL
+    assert all(t["status"] == "passed" for t in results["tests"])
+    assert results["extra_data"]["student"] == "submission 123456"
+    assert results["extra_data"]["sandbox"] in ("bwrap", "process")
+
+
+@pytest.mark.slow
+def test_flipped_kernel_loses_points_with_a_hint(graded: Graded) -> None:
+    """Does a flipped kernel score less, and is the student told the kernel was flipped?"""
+    _, results = graded["flipped"]
+    assert results["score"] < FULL
+    visible = [t for t in results["tests"] if t["visibility"] == "visible"]
+    assert any("Hint:" in t["output"] and "flip" in t["output"] for t in visible)
+    assert any("flipped_kernel" in t["tags"] for t in results["tests"])
+
+
+@pytest.mark.slow
+def test_notebook_submission_is_graded(graded: Graded) -> None:
+    """Is a lone notebook graded like a .py file (here: full marks)?"""
+    _, results = graded["notebook"]
+    assert results["score"] == FULL
+    assert results["extra_data"]["graded"] is True
+
+
+@pytest.mark.slow
+def test_empty_submission_says_which_files_are_accepted(graded: Graded) -> None:
+    """Does an empty submission get 0 and a visible failed test naming the accepted files?"""
+    _, results = graded["empty"]
+    assert results["score"] == 0
+    first = results["tests"][0]
+    assert first["visibility"] == "visible" and first["status"] == "failed"
+    for words in ("No file to grade", "convolution.py", ".ipynb", ".py"):
+        assert words in first["output"], words
+    assert "No file to grade" in results["output"]
+    assert results["extra_data"]["graded"] is False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("scenario", "cause"), [("broken_spec", "SpecError"), ("broken_package", "service")]
+)
+def test_grader_failure_is_reported_not_hidden(graded: Graded, scenario: str, cause: str) -> None:
+    """Does a broken grader give 0, a visible "Autograder failed" and a hidden traceback?"""
+    proc, results = graded[scenario]
+    assert results["score"] == 0
+    assert results["extra_data"]["autograder_failed"] is True
+    visible = [t for t in results["tests"] if t["visibility"] == "visible"]
+    hidden = [t for t in results["tests"] if t["visibility"] == "hidden"]
+    assert [t["name"] for t in visible] == ["Autograder failed"]
+    assert "not a problem with your code" in visible[0]["output"]
+    assert len(hidden) == 1 and "Traceback" in hidden[0]["output"]
+    assert cause in hidden[0]["output"]
+    assert cause in proc.stderr
