@@ -14,11 +14,13 @@ arguments' bytes). Replies carry ``ok`` and either data or an error description.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import json
 import os
 import resource
 import select
+import shutil
 import struct
 import sys
 import time
@@ -201,8 +203,6 @@ def load(header: dict[str, Any], source: bytes) -> tuple[dict[str, Any], dict[st
         info: dict[str, Any] = {"defined": obj is not None, "callable": callable(obj)}
         if callable(obj):
             try:
-                import inspect
-
                 params = inspect.signature(obj).parameters.values()
                 info["params"] = [
                     _text(p.name, 100)
@@ -377,8 +377,6 @@ def _become_subreaper() -> None:
 
 def _wipe(folder: str) -> None:
     """Empty a folder the submissions could write to (best effort, never follows links)."""
-    import shutil
-
     with contextlib.suppress(OSError):
         for entry in os.scandir(folder):
             if entry.is_dir(follow_symlinks=False):
@@ -488,8 +486,6 @@ def zygote(channel: Channel, control: Channel, np: Any, init: dict[str, Any]) ->
                     control.send(report)
         _sweep(pid, in_ns)
         _drain(channel.rfd)
-        import shutil
-
         shutil.rmtree(scratch, ignore_errors=True)
         for folder in scratch_dirs:
             _wipe(folder)
