@@ -10,12 +10,13 @@ SANDBOX ?= auto
 # nbgrader runs `alembic` as a subprocess: the venv's bin must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install grade check test lint type ci clean
+.PHONY: help install grade check test bench lint type ci clean
 
 help:
 	@echo "make grade [SUB=folder] [OUT=reports] [JOBS=n] [SANDBOX=auto|bwrap|process]"
 	@echo "make check FILE=my_convolution.py   run the public tests on one file"
 	@echo "make test                            run the whole test suite"
+	@echo "make bench [N=1000]                  throughput against the floor and nbgrader"
 	@echo "make lint | make type | make ci      ruff, mypy, everything"
 
 $(BIN)/grader: pyproject.toml
@@ -35,6 +36,9 @@ check: install
 
 test: install
 	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/run.py --n $(if $(N),$(N),1000) $(if $(JOBS),--jobs $(JOBS))
 
 lint: install
 	$(BIN)/ruff check grader tests

@@ -44,14 +44,22 @@ class Grader:
     warning: str = ""
 
     @classmethod
-    def create(cls, assignment: str | Path, *, sandbox: str = "auto") -> Grader:
+    def create(
+        cls, assignment: str | Path, *, sandbox: str = "auto", verify: bool = True
+    ) -> Grader:
         """Load the spec, check the reference against scipy and pick the sandbox.
+
+        Args:
+            assignment: the assignment folder (or its assignment.toml).
+            sandbox: "auto", "bwrap" or "process".
+            verify: cross-check every expected output with scipy (always, for grading;
+                `grader check` skips it to start in well under a second).
 
         Raises:
             SpecError, ReferenceError_, SandboxError: the grader cannot run.
         """
         spec = load_spec(assignment)
-        cases = tuple(prepare(spec))
+        cases = tuple(prepare(spec, verify=verify))
         mode, warning = choose_mode(sandbox)
         return cls(spec, cases, SandboxConfig(mode=mode, limits=spec.limits), warning)
 
