@@ -182,7 +182,7 @@ def measure_nbgrader(files: list[Path], sample: int) -> dict[str, object]:
         shutil.copy(source, course / "source" / "convolution" / "convolution.ipynb")
         (course / "nbgrader_config.py").write_text(
             "c = get_config()\nc.CourseDirectory.course_id = 'bench'\n"
-            "c.CourseDirectory.root = r'%s'\n" % course
+            f"c.CourseDirectory.root = r'{course}'\n"
         )
         env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
         subprocess.run(
@@ -221,7 +221,7 @@ def main() -> int:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
-        },  # fmt: skip
+        },
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
         "ours": ours,
         "floor": floor,
