@@ -92,3 +92,4 @@ class ClassReport:
     started: str
     versions: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    reused: int = 0

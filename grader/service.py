@@ -28,6 +28,7 @@ from .sandbox import (
     run_submission,
 )
 from .spec import Assignment, Case, load_spec
+from .store import Store, file_hash, spec_hash
 from .submissions import Submission, discover, read_source
 from .verdict import case_result
 
@@ -137,18 +138,48 @@ class Grader:
         )
 
     def grade_all(
-        self, subs: Iterable[Submission], *, jobs: int = 2, progress: Progress | None = None
+        self,
+        subs: Iterable[Submission],
+        *,
+        jobs: int = 2,
+        progress: Progress | None = None,
+        store: Store | None = None,
+        regrade: bool = False,
     ) -> ClassReport:
-        """Grade many submissions, `jobs` at a time; results keep the input order."""
+        """Grade many submissions, `jobs` at a time; results keep the input order.
+
+        Args:
+            subs: the submissions.
+            jobs: how many are graded at once (one warm worker each).
+            progress: called after each submission, in order.
+            store: where each result is committed as soon as it is graded; a result already
+                there for the same file and the same spec is reused instead of re-graded.
+            regrade: grade everything again even when the store has a result.
+        """
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
         t0 = time.monotonic()
         todo = list(subs)
         reports: list[GradeReport] = []
+        reused = 0
+        shash = spec_hash(self.spec.path, self.spec.reference) if store else ""
         jobs = max(1, jobs)
         with WorkerPool(self.sandbox, jobs) as workers, ThreadPoolExecutor(jobs) as threads:
-            graded = threads.map(lambda sub: self.grade(sub, pool=workers), todo)
-            for i, report in enumerate(graded, start=1):
+
+            def one(sub: Submission) -> tuple[GradeReport, bool]:
+                if store is None:
+                    return self.grade(sub, pool=workers), False
+                fhash = file_hash(read_source(sub)[0])
+                if not regrade:
+                    old = store.lookup(self.spec.name, sub.student, fhash, shash)
+                    if old is not None:
+                        return old, True
+                report = self.grade(sub, pool=workers)
+                store.save(self.spec.name, report, fhash, shash)
+                return report, False
+
+            for i, (report, was_stored) in enumerate(threads.map(one, todo), start=1):
                 reports.append(report)
+                reused += was_stored
                 if progress is not None:
                     progress(i, len(todo), report)
         return ClassReport(
@@ -160,6 +191,7 @@ class Grader:
             started=started_at,
             versions=versions(),
             warnings=(self.warning,) if self.warning else (),
+            reused=reused,
         )
 
 

@@ -1,0 +1,149 @@
+"""The results store: nothing finished is lost, nothing is graded twice, changes are listed."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import Grader
+from grader.service import find_submissions
+from grader.store import Store, report_from_json, report_to_json
+
+from .conftest import ASSIGNMENT, DEMO, ROOT, SANDBOX, SOLUTION, fast
+
+pytestmark = pytest.mark.slow
+
+
+def _class(folder: Path, n: int) -> Path:
+    """n submissions: correct and flipped in turn, each file distinct."""
+    good = (DEMO / "ada_loops" / "convolution.py").read_text()
+    bad = (DEMO / "chen_flipped" / "convolution.py").read_text()
+    for i in range(n):
+        d = folder / f"s{i:04d}"
+        d.mkdir(parents=True)
+        (d / "convolution.py").write_text((good if i % 2 == 0 else bad) + f"\n# {i}\n")
+    return folder
+
+
+def _course(tmp: Path) -> Path:
+    """A copy of the assignment and its reference, free to edit."""
+    shutil.copytree(ASSIGNMENT, tmp / "assignments" / "convolution")
+    (tmp / "solutions").mkdir()
+    shutil.copy(SOLUTION, tmp / "solutions" / "convolution.py")
+    return tmp / "assignments" / "convolution"
+
+
+def test_report_round_trips_through_the_store(grader: Grader) -> None:
+    """Does a stored report come back equal, arrays included?"""
+    path = DEMO / "chen_flipped" / "convolution.py"
+    from grader import Submission
+
+    report = grader.grade(Submission("chen", path))
+    back = report_from_json(report_to_json(report))
+    for a, b in zip(report.cases, back.cases, strict=True):
+        assert dataclasses.replace(a, got=None) == dataclasses.replace(b, got=None)
+        assert (a.got is None) == (b.got is None)
+        if a.got is not None:
+            assert np.array_equal(a.got, b.got)
+    assert dataclasses.replace(report, cases=()) == dataclasses.replace(back, cases=())
+
+
+def test_rerun_grades_only_what_changed(grader: Grader, tmp_path: Path) -> None:
+    """Does a second run reuse every stored result, and re-grade just the changed file?"""
+    root = _class(tmp_path / "subs", 6)
+    subs = find_submissions(root, grader.spec)
+    with Store(tmp_path / "results.db") as store:
+        first = grader.grade_all(subs, store=store)
+        again = grader.grade_all(subs, store=store)
+        assert again.reused == 6
+        assert [r.score for r in again.reports] == [r.score for r in first.reports]
+        shutil.copy(DEMO / "ada_loops" / "convolution.py", root / "s0001" / "convolution.py")
+        third = grader.grade_all(subs, store=store)
+        assert third.reused == 5
+        assert third.reports[1].score == 16
+        forced = grader.grade_all(subs, store=store, regrade=True)
+        assert forced.reused == 0
+
+
+def test_changes_lists_exactly_what_moved(real_grader: Grader, tmp_path: Path) -> None:
+    """After a new submission and new points in the spec, are exactly those changes listed?"""
+    assignment = _course(tmp_path / "course")
+    root = _class(tmp_path / "subs", 4)
+    with Store(tmp_path / "results.db") as store:
+        g = fast(Grader.create(assignment, sandbox=SANDBOX))
+        g.grade_all(find_submissions(root, g.spec), store=store)
+        assert store.changes(g.spec.name) == []
+        # s0001 fixes the flip; the spec doubles one hidden 1-D case's points
+        shutil.copy(DEMO / "ada_loops" / "convolution.py", root / "s0001" / "convolution.py")
+        toml = assignment / "assignment.toml"
+        text = toml.read_text()
+        marker = 'name = "hidden_1d_len32"\nvisibility = "hidden"\npoints = 1'
+        assert marker in text
+        toml.write_text(text.replace(marker, marker[:-1] + "2"))
+        g2 = fast(Grader.create(assignment, sandbox=SANDBOX))
+        g2.grade_all(find_submissions(root, g2.spec), store=store)
+        changes = {c.student: c for c in store.changes(g2.spec.name)}
+    # every student gains a point of max score; correct students gain a point of score,
+    # flipped s0003 still fails that case, s0001 now passes everything
+    assert set(changes) == {"s0000", "s0001", "s0002"}
+    assert changes["s0001"].why == "new submission and spec changed"
+    assert changes["s0000"].why == "spec changed"
+    assert (changes["s0000"].old_score, changes["s0000"].new_score) == (16, 17)
+    assert changes["s0001"].new_score == 17
+
+
+KILLABLE = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from grader import Grader
+from grader.service import find_submissions
+from grader.store import Store
+g = Grader.create({assignment!r}, sandbox={sandbox!r})
+with Store(Path({db!r})) as store:
+    cls = g.grade_all(find_submissions(Path({subs!r}), g.spec), jobs=2, store=store)
+print("reused", cls.reused)
+"""
+
+
+def test_sigkill_mid_run_loses_nothing_and_grades_nothing_twice(tmp_path: Path) -> None:
+    """Killed with SIGKILL mid-run, does a re-run grade each submission exactly once?"""
+    subs = _class(tmp_path / "subs", 500)
+    db = tmp_path / "results.db"
+    script = KILLABLE.format(
+        root=str(ROOT), assignment=str(ASSIGNMENT), sandbox=SANDBOX, db=str(db), subs=str(subs)
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    done = 0
+    while time.monotonic() < deadline and done < 100:
+        time.sleep(0.2)
+        if db.exists():
+            with sqlite3.connect(db) as con:
+                done = con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    assert 100 <= done < 500, done
+    rerun = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=600
+    )
+    reused = int(rerun.stdout.split()[-1])
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = con.execute("SELECT student, score, current FROM results").fetchall()
+    assert len(rows) == 500, "a submission was graded twice or lost"
+    assert {r[0] for r in rows} == {f"s{i:04d}" for i in range(500)}
+    assert reused >= done
+    for student, score, current in rows:
+        assert current == 1
+        assert score == (16 if int(student[1:]) % 2 == 0 else 1), student
