@@ -23,6 +23,8 @@ class Comparison:
         n_wrong: How many cells are outside the tolerance (0 when ok or shapes differ).
         first_wrong: Index of the first wrong cell, or None.
         notes: Remarks that cost no points (e.g. a list was returned instead of an array).
+        example: "got X, expected Y" at the first wrong cell: for public tests only, since it
+            shows an expected value.
     """
 
     ok: bool
@@ -31,6 +33,7 @@ class Comparison:
     n_wrong: int = 0
     first_wrong: tuple[int, ...] | None = None
     notes: tuple[str, ...] = ()
+    example: str = ""
 
 
 def tolerance_scale(*arrays: NDArray[np.generic]) -> float:
@@ -137,11 +140,12 @@ def compare(
     return Comparison(
         False,
         f"{wrong} of {actual.size} values are wrong; the largest difference is {max_err:.4g}; "
-        f"the first wrong one is at index {first}: got {got:.6g}, expected {want:.6g}.",
+        f"the first wrong one is at index {first}.",
         max_abs_err=max_err,
         n_wrong=wrong,
         first_wrong=first,
         notes=notes,
+        example=f"At index {first} your function gave {got:.6g}; expected {want:.6g}.",
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .compare import compare
+from .compare import Comparison, compare
 from .diagnose import diagnose
 from .reference import PreparedCase
 from .results import CaseResult, Outcome
@@ -87,7 +87,7 @@ def case_result(
             "modified. Work on a copy (e.g. image = image.astype(float))."
         )
         if not cmp.ok:
-            msg += " " + cmp.reason
+            msg += " " + _reason(cmp, pc)
         return CaseResult(
             **base,
             points=0.0,
@@ -112,12 +112,17 @@ def case_result(
         points=0.0,
         status="failed",
         outcome="wrong",
-        message=cmp.reason,
+        message=_reason(cmp, pc),
         hints=hint_text,
         hint_codes=hint_codes,
         notes=cmp.notes,
         details=details,
     )
+
+
+def _reason(cmp: Comparison, pc: PreparedCase) -> str:
+    """The comparison's verdict; an expected value is quoted for public tests only."""
+    return f"{cmp.reason} {cmp.example}" if cmp.example and not pc.case.hidden else cmp.reason
 
 
 def _fail(base: dict[str, Any], outcome: Outcome, message: str) -> CaseResult:

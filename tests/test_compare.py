@@ -77,3 +77,4 @@ def test_first_wrong_cell_is_reported() -> None:
     assert c.n_wrong == 1
     assert c.first_wrong == (1, 0)
     assert "1 of 4" in c.reason and "(1, 0)" in c.reason
+    assert "expected 3.25" in c.example and "expected" not in c.reason

@@ -197,3 +197,13 @@ def test_notebook_later_cell_redefinition_wins(
     assert grade(nb).score == FULL
     nb.write_text(_notebook([CORRECT_CELL, wrong]))
     assert grade(nb).score == 0
+
+
+def test_hidden_messages_quote_no_expected_value(grade: Callable[[Path], GradeReport]) -> None:
+    """Does a wrong hidden test say where it is wrong without quoting an expected value?"""
+    report = grade(FIXTURES / "integer_output.py")
+    hidden = [c for c in report.cases if c.visibility != "visible" and c.status == "failed"]
+    visible = [c for c in report.cases if c.visibility == "visible" and c.status == "failed"]
+    assert hidden and visible
+    assert all("values are wrong" in c.message and "expected" not in c.message for c in hidden)
+    assert any("expected" in c.message for c in visible)
