@@ -20,9 +20,9 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,8 @@ SANDBOX_WORKER = "/opt/grader/worker.py"
 SANDBOX_SCRATCH = "/scratch"
 TIMEOUTS_BEFORE_SKIP = 2
 PIPELINE_BYTES = 32 << 10  # well under a pipe's 64 KiB buffer
+MAX_REPLACEMENTS = 3  # fresh workers one submission may cost by killing its own
+LOST = "was not run: the file's code kept killing the sandbox that runs it"
 SKIPPED = f"was not run: it already timed out on {TIMEOUTS_BEFORE_SKIP} earlier tests"
 # Modules imported once in the warm worker. scipy.signal is not among them: it makes every
 # fork about five times slower (measured: 14 ms against 2.6 ms), and few students use it.
@@ -183,21 +185,29 @@ class WorkerPool:
         self.idle: queue.SimpleQueue[Zygote] = queue.SimpleQueue()
         self.all: list[Zygote] = []
         self.size = size
+        self.lock = threading.Lock()
 
-    @contextmanager
-    def worker(self) -> Iterator[Zygote]:
+    def acquire(self) -> Zygote:
+        """An idle warm worker, or a new one."""
         try:
-            z = self.idle.get_nowait()
+            return self.idle.get_nowait()
         except queue.Empty:
             z = start_worker(self.cfg)
-            self.all.append(z)
-        try:
-            yield z
-        finally:
-            if z.alive:
-                self.idle.put(z)
-            else:
-                z.close()
+            with self.lock:
+                self.all.append(z)
+            return z
+
+    def release(self, z: Zygote) -> None:
+        """Give a worker back; a broken one is closed instead."""
+        if z.alive:
+            self.idle.put(z)
+        else:
+            z.close()
+
+    def replace(self, z: Zygote) -> Zygote:
+        """Close a broken worker and start a fresh one in its place."""
+        z.close()
+        return self.acquire()
 
     def close(self) -> None:
         for z in self.all:
@@ -221,6 +231,7 @@ def _worker_env(home: str) -> dict[str, str]:
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
         "MPLBACKEND": "Agg",
+        "MALLOC_ARENA_MAX": "2",  # threads would each reserve 64 MiB of address space
         "PYTHONDONTWRITEBYTECODE": "1",
     }
 
@@ -251,16 +262,42 @@ def run_submission(
     """
     own = pool is None
     workers = pool if pool is not None else WorkerPool(cfg, 1)
+    holder = _Holder(workers, workers.acquire())
     try:
-        with workers.worker() as z:
-            return _run(z, cfg.limits, filename, kind, source, functions, calls)
+        return _run(holder, cfg.limits, filename, kind, source, functions, calls)
     finally:
+        workers.release(holder.z)
         if own:
             workers.close()
 
 
+class _Holder:
+    """The worker a submission is using; replaced (a few times at most) if it dies."""
+
+    def __init__(self, pool: WorkerPool, z: Zygote) -> None:
+        self.pool = pool
+        self.z = z
+        self.replaced = 0
+
+    def begin(self) -> None:
+        """Start the submission in the worker; a worker found dead is replaced once."""
+        try:
+            self.z.begin()
+        except SandboxError:
+            if not self.replace():
+                raise
+            self.z.begin()
+
+    def replace(self) -> bool:
+        if self.replaced >= MAX_REPLACEMENTS:
+            return False
+        self.replaced += 1
+        self.z = self.pool.replace(self.z)
+        return True
+
+
 def _run(
-    z: Zygote,
+    holder: _Holder,
     lim: Limits,
     filename: str,
     kind: str,
@@ -275,11 +312,12 @@ def _run(
     kept = bytearray()
     total = 0
     running = False
+    lost = False
     timeouts: dict[str, int] = {}
 
     def finish() -> None:
         nonlocal running, kept, total
-        out, n = z.end()
+        out, n = holder.z.end()
         kept += out[: max(0, cap - len(kept))]
         total += n
         running = False
@@ -294,37 +332,47 @@ def _run(
             if time.monotonic() >= end:
                 break
             if not running:
-                z.begin()
+                holder.begin()
                 running = True
-                load = _load(z, lim, end, filename, kind, source, functions)
+                load = _load(holder.z, lim, end, filename, kind, source, functions)
                 if load.failure or load.fatal:
                     break
             batch = _batch(calls, i, timeouts)
-            for outcome in _call_batch(z, batch, lim, end):
+            for outcome in _call_batch(holder.z, batch, lim, end):
+                if outcome.failure is not None:
+                    finish()
+                    if not holder.z.alive:
+                        # The worker itself died: an earlier call of this file may have killed
+                        # it, so this call is not to blame. Run it again on a fresh worker.
+                        if not holder.replace():
+                            raise _WorkerLost
+                        break
+                    if outcome.failure.outcome == "timeout":
+                        fn = calls[i].function
+                        timeouts[fn] = timeouts.get(fn, 0) + 1
                 outcomes.append(outcome)
                 i += 1
                 if outcome.failure is not None:
-                    if outcome.failure.outcome == "timeout":
-                        fn = calls[i - 1].function
-                        timeouts[fn] = timeouts.get(fn, 0) + 1
-                    finish()
-                    if not z.alive and i < len(calls):
-                        raise _WorkerLost
                     break
         if not calls:
-            z.begin()
+            holder.begin()
             running = True
-            load = _load(z, lim, end, filename, kind, source, functions)
+            load = _load(holder.z, lim, end, filename, kind, source, functions)
     except _WorkerLost:
-        pass
+        lost = True
     finally:
         if running:
             finish()
-    failure = load.failure or (
-        Failure("timeout", f"ran out of its {lim.submission_timeout_s:g} s for the whole file")
-        if len(outcomes) < len(calls) and not load.fatal
-        else None
-    )
+    if lost:
+        failure: Failure | None = Failure("crashed", LOST)
+    elif load.failure:
+        failure = load.failure
+    elif len(outcomes) < len(calls) and not load.fatal:
+        failure = Failure(
+            "timeout", f"ran out of its {lim.submission_timeout_s:g} s for the whole file"
+        )
+    else:
+        failure = None
     while len(outcomes) < len(calls):
         outcomes.append(CallOutcome(failure=failure or Failure("crashed", "crashed")))
     return SubmissionRun(

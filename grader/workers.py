@@ -30,8 +30,9 @@ from .outcomes import MAX_RESULT_BYTES, SIGNAL_WORDS, SIGNALS, Failure
 
 WORKER = Path(__file__).with_name("_worker.py")
 MAX_HEADER = 1 << 20
+WORKER_FAILED = 70  # the exit code of a submission process whose worker code failed
 START_TIMEOUT_S = 60.0
-CLEANUP_TIMEOUT_S = 10.0
+CLEANUP_TIMEOUT_S = 5.0
 
 
 class _OutputSink(threading.Thread):
@@ -241,6 +242,8 @@ class Zygote:
                 return Failure("timeout", "used up its CPU time")
             return Failure("crashed", f"crashed ({SIGNAL_WORDS.get(signal.Signals(sig), sig)})")
         code = head.get("code")
+        if code == WORKER_FAILED:
+            return Failure("crashed", "broke its connection to the grader (closed its pipes?)")
         return Failure("exited", f"exited before returning (exit code {code})")
 
     def death(self) -> Failure:
