@@ -10,25 +10,29 @@ SANDBOX ?= auto
 # nbgrader runs `alembic` as a subprocess: the venv's bin must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install grade check test bench lint type ci clean
+.PHONY: help install grade check test bench release gradescope report lint type ci clean
 
 help:
 	@echo "make grade [SUB=folder] [OUT=reports] [JOBS=n] [SANDBOX=auto|bwrap|process]"
 	@echo "make check FILE=my_convolution.py   run the public tests on one file"
 	@echo "make test                            run the whole test suite"
 	@echo "make bench [N=1000]                  throughput against the floor and nbgrader"
+	@echo "make release [COURSE=assignments]    check the solutions, release notebook + bundle"
+	@echo "make gradescope                      build build/autograder.zip for Gradescope"
+	@echo "make report [CHANGES=1]              rebuild reports from the store / list changes"
 	@echo "make lint | make type | make ci      ruff, mypy, everything"
 
 $(BIN)/grader: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,nbgrader]'
 	@touch $@
 
 install: $(BIN)/grader
 
 grade: install
-	$(BIN)/grader grade $(SUB) --out $(OUT) --sandbox $(SANDBOX) $(if $(JOBS),--jobs $(JOBS))
+	$(BIN)/grader grade $(SUB) --out $(OUT) --sandbox $(SANDBOX) $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(REGRADE),--regrade)
 
 check: install
 	@test -n "$(FILE)" || (echo "usage: make check FILE=path/to/convolution.py" && exit 2)
@@ -36,6 +40,15 @@ check: install
 
 test: install
 	$(BIN)/python -m pytest
+
+release: install
+	$(BIN)/grader release --sandbox $(SANDBOX) $(if $(COURSE),--course-dir $(COURSE))
+
+gradescope: install
+	$(BIN)/grader gradescope --out build
+
+report: install
+	$(BIN)/grader report --out $(OUT) $(if $(CHANGES),--changes)
 
 bench: install
 	$(BIN)/python bench/run.py --n $(if $(N),$(N),1000) $(if $(JOBS),--jobs $(JOBS))

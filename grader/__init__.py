@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 from pathlib import Path
 
+from .check import check as check
 from .results import CaseResult, ClassReport, GradeReport
 from .service import Grader
 from .spec import Assignment, load_spec

@@ -209,7 +209,7 @@ def listener(exclusive: None) -> Iterator[socket.socket]:
             continue
     else:
         sock.close()
-        pytest.skip("no free port in 45870-45879")
+        raise AssertionError("no free port in 45870-45879 for the loopback listener")
     sock.listen(8)
     yield sock
     sock.close()
@@ -309,8 +309,6 @@ def test_attack_verdict(
 @pytest.mark.parametrize("name", ["odd_scipy.py", "odd_matplotlib.py"])
 def test_heavy_imports_keep_full_marks(patient_grader: Grader, name: str) -> None:
     """Do correct files that import scipy or draw with matplotlib keep full marks?"""
-    if name == "odd_matplotlib.py":
-        pytest.importorskip("matplotlib")
     path = ATTACKS / name
     report = patient_grader.grade(Submission(path.stem, path))
     assert (report.score, marks(report)) == (FULL, ALL_PASS), said(report)
