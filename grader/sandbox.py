@@ -45,6 +45,8 @@ from .workers import WORKER, Zygote, new_scratch
 
 SANDBOX_WORKER = "/opt/grader/worker.py"
 SANDBOX_SCRATCH = "/scratch"
+VENV_IN_SANDBOX = "/opt/venv"
+SYSTEM_DIRS = ("/usr/", "/lib/", "/lib64/", "/bin/")
 TIMEOUTS_BEFORE_SKIP = 2
 PIPELINE_BYTES = 32 << 10  # well under a pipe's 64 KiB buffer
 MAX_REPLACEMENTS = 3  # fresh workers one submission may cost by killing its own
@@ -82,7 +84,8 @@ def bwrap_available() -> str:
     exe = shutil.which("bwrap")
     if not exe:
         return "bubblewrap (bwrap) is not installed"
-    argv = [*_bwrap_argv(sys.executable), sys.executable, "-I", "-c", "pass"]
+    inside = _python_binds(sys.executable)[1]
+    argv = [*_bwrap_argv(sys.executable), inside, "-I", "-c", "import numpy"]
     try:
         proc = subprocess.run(argv, capture_output=True, timeout=20, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -117,10 +120,30 @@ def choose_mode(requested: str) -> tuple[str, str]:
     )
 
 
-def _python_roots(python: str) -> list[str]:
-    """Folders the interpreter and its libraries live in (bound read-only in the sandbox)."""
-    roots = {sys.prefix, sys.base_prefix, str(Path(python).resolve().parent.parent)}
-    return sorted(r for r in roots if r and not r.startswith(("/usr", "/lib", "/bin")))
+def _python_binds(python: str) -> tuple[list[tuple[str, str]], str]:
+    """Read-only binds for the interpreter and its libraries, and its path in the sandbox.
+
+    A virtual environment is bound at VENV_IN_SANDBOX, not where it lies: it often lies in
+    the project folder, whose path (and so the course's layout) the sandbox need not see.
+    """
+    exe = Path(python)
+    binds: dict[str, str] = {}
+    base = str(Path(sys.base_prefix).resolve())
+    binds[base] = base
+    real = str(exe.resolve().parent.parent)
+    binds[real] = real
+    inside = str(exe)
+    venv = Path(sys.prefix)
+    if sys.prefix != sys.base_prefix and exe.is_relative_to(venv):
+        binds.pop(str(venv), None)
+        binds[str(venv)] = VENV_IN_SANDBOX
+        inside = str(Path(VENV_IN_SANDBOX) / exe.relative_to(venv))
+    keep = [
+        (src, dst)
+        for src, dst in binds.items()
+        if not (src + "/").startswith(SYSTEM_DIRS)  # already bound whole
+    ]
+    return sorted(keep), inside
 
 
 def _bwrap_argv(python: str) -> list[str]:
@@ -147,8 +170,9 @@ def _bwrap_argv(python: str) -> list[str]:
         "--chdir", SANDBOX_SCRATCH,
         "--clearenv",
     ]  # fmt: skip
-    for root in _python_roots(python):
-        argv += ["--ro-bind", root, root]
+    binds, _ = _python_binds(python)
+    for src, dst in binds:
+        argv += ["--ro-bind", src, dst]
     for key, value in _worker_env(SANDBOX_SCRATCH).items():
         argv += ["--setenv", key, value]
     return argv
@@ -169,7 +193,7 @@ def start_worker(cfg: SandboxConfig) -> Zygote:
         argv += ["--setenv", "GRADER_PRELOAD", preload, "--setenv", "GRADER_PID_NAMESPACE", "1"]
         for key in ("GRADER_CONTROL_IN", "GRADER_CONTROL_OUT"):
             argv += ["--setenv", key, "{" + key + "}"]
-        argv += [cfg.python, "-I", "-X", "faulthandler", SANDBOX_WORKER]
+        argv += [_python_binds(cfg.python)[1], "-I", "-X", "faulthandler", SANDBOX_WORKER]
         return Zygote(argv, {"PATH": os.environ.get("PATH", "/usr/bin")}, None, init, cap)
     scratch = new_scratch()
     argv = [cfg.python, "-I", "-X", "faulthandler", str(WORKER)]

@@ -219,13 +219,30 @@ SCENARIOS: dict[str, Callable[[Path], None]] = {
 }
 
 
+def _python_without_this_checkout(folder: Path) -> tuple[str, str]:
+    """An interpreter with this one's libraries but not an editable install of the grader.
+
+    An editable install answers `import grader` from the checkout before PYTHONPATH is
+    looked at, so the unpacked zip would not be what runs. `-S` skips the .pth files that
+    set that up; the site-packages folders go on PYTHONPATH instead.
+    """
+    import site
+
+    wrapper = folder / "python-no-site"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper), os.pathsep.join(site.getsitepackages())
+
+
 def run_autograder(root: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """bash run_autograder on a Gradescope-like root, with this interpreter (numpy, scipy)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADER_", "PYTHON"))}
+    python, libraries = _python_without_this_checkout(root)
     env |= {
         "GRADER_GS_ROOT": str(root),
-        "GRADER_PYTHON": sys.executable,
+        "GRADER_PYTHON": python,
         "GRADER_SANDBOX": SANDBOX,
+        "PYTHONPATH": libraries,
     }
     proc = subprocess.run(
         ["bash", str(root / "source" / "run_autograder")],
