@@ -48,6 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("grader: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a full disk, a folder that vanished, no permission
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"grader: error: cannot read or write a file{where}: {exc.strerror}", file=sys.stderr)
+        print(
+            "Results already graded are safe in the results store; fix this and run the same "
+            "command again to finish.",
+            file=sys.stderr,
+        )
+        return 5
 
 
 def _parser() -> argparse.ArgumentParser:

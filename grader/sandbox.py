@@ -133,8 +133,8 @@ def _python_binds(python: str) -> tuple[list[tuple[str, str]], str]:
     real = str(exe.resolve().parent.parent)
     binds[real] = real
     inside = str(exe)
-    venv = Path(sys.prefix)
-    if sys.prefix != sys.base_prefix and exe.is_relative_to(venv):
+    venv = exe.parent.parent  # a virtual environment is known by its pyvenv.cfg
+    if (venv / "pyvenv.cfg").is_file():
         binds.pop(str(venv), None)
         binds[str(venv)] = VENV_IN_SANDBOX
         inside = str(Path(VENV_IN_SANDBOX) / exe.relative_to(venv))

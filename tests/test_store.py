@@ -147,3 +147,39 @@ def test_sigkill_mid_run_loses_nothing_and_grades_nothing_twice(tmp_path: Path) 
     for student, score, current in rows:
         assert current == 1
         assert score == (16 if int(student[1:]) % 2 == 0 else 1), student
+
+
+def test_report_changes_command_lists_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Does `grader report --changes` print the students whose score moved, and why?"""
+    from grader.cli import main
+
+    assignment = _course(tmp_path / "course")
+    root = _class(tmp_path / "subs", 2)
+    out = tmp_path / "reports"
+    common = ["--assignment", str(assignment), "--sandbox", SANDBOX]
+    assert main(["grade", str(root), "--out", str(out), "--quiet", "--no-html", *common]) == 0
+    assert main(["report", "--out", str(out), "--changes", "--assignment", str(assignment)]) == 0
+    assert "No score changed" in capsys.readouterr().out
+    shutil.copy(DEMO / "ada_loops" / "convolution.py", root / "s0001" / "convolution.py")
+    assert main(["grade", str(root), "--out", str(out), "--quiet", "--no-html", *common]) == 0
+    assert main(["report", "--out", str(out), "--changes", "--assignment", str(assignment)]) == 0
+    text = capsys.readouterr().out
+    assert "s0001: 1 -> 16 of 16 (new submission" in text
+    assert "s0000" not in text
+
+
+def test_unwritable_output_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Does a report folder that cannot be written end with a message, not a traceback?"""
+    from grader.cli import main
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    root = _class(tmp_path / "subs", 1)
+    code = main(["grade", str(root), "--out", str(blocker / "reports"), "--quiet", "--no-html"])
+    assert code == 5
+    err = capsys.readouterr().err
+    assert "cannot read or write a file" in err and "Traceback" not in err

@@ -1,4 +1,4 @@
-# expect: score=5
+# expect: score=16 (a known limit, see SECURITY.md: the in-place rule is checked in the student's process)
 # convolve is right but zeroes its input, then rewires the reply channel to drop "modified".
 import sys
 
