@@ -105,6 +105,56 @@ class _OutputSink(threading.Thread):
         return kept, total
 
 
+PIDS_ROOT = Path("/sys/fs/cgroup/pids")
+PIDS_MAX = 64  # processes and threads of one worker and the submission it runs
+
+
+def _pids_cgroup() -> Path | None:
+    """A fresh cgroup (v1 pids controller) capping one worker's process count, or None where
+    cgroups cannot be written (then fork bombs are bounded only by time; see SECURITY.md)."""
+    if not (PIDS_ROOT / "cgroup.procs").exists():
+        return None
+    path = PIDS_ROOT / f"grader-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        path.mkdir()
+        (path / "pids.max").write_text(str(PIDS_MAX))
+    except OSError:
+        with contextlib.suppress(OSError):
+            path.rmdir()
+        return None
+    return path
+
+
+def _kill_members(path: Path, spare: int) -> None:
+    """SIGKILL every process in the cgroup but one."""
+    try:
+        pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
+    except OSError:
+        return
+    for pid in pids:
+        if pid != spare:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _remove_cgroup(path: Path) -> None:
+    """Kill whatever is left in the cgroup (even a process that escaped its session) and
+    remove it."""
+    for _ in range(100):
+        try:
+            pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
+        except OSError:
+            return
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        try:
+            path.rmdir()
+            return
+        except OSError:
+            time.sleep(0.01)
+
+
 class _ChildExited(Exception):
     """The control pipe spoke while a reply was awaited: the submission's process ended."""
 
@@ -124,6 +174,10 @@ class Zygote:
         ctl_out_r, ctl_out_w = os.pipe()  # worker -> grader
         fds = {"{GRADER_CONTROL_IN}": str(ctl_in_r), "{GRADER_CONTROL_OUT}": str(ctl_out_w)}
         argv = [fds.get(a, a) for a in argv]
+        self.cgroup = _pids_cgroup()
+        if self.cgroup is not None:  # join the cgroup first, so every descendant is in it
+            join = 'echo $$ > "$0/cgroup.procs" && exec "$@"'
+            argv = ["/bin/sh", "-c", join, str(self.cgroup), *argv]
         env = dict(env, GRADER_CONTROL_IN=str(ctl_in_r), GRADER_CONTROL_OUT=str(ctl_out_w))
         try:
             self.proc = subprocess.Popen(
@@ -139,6 +193,8 @@ class Zygote:
         except OSError as exc:
             for fd in (ctl_in_r, ctl_in_w, ctl_out_r, ctl_out_w):
                 os.close(fd)
+            if self.cgroup is not None:
+                _remove_cgroup(self.cgroup)
             self._remove_scratch()
             raise SandboxError(f"could not start the sandbox worker: {exc}") from exc
         os.close(ctl_in_r)
@@ -286,11 +342,12 @@ class Zygote:
         """
         if self.alive:
             deadline = time.monotonic() + CLEANUP_TIMEOUT_S
-            done = (
-                self._receive(self.ctl_r, deadline)
-                if self._send(self.ctl_w, {"op": "end"})
-                else None
-            )
+            sent = self._send(self.ctl_w, {"op": "end"})
+            if sent and self.scratch is not None and self.cgroup is not None:
+                # process mode has no PID namespace to sweep: the cgroup knows every process
+                # the submission started, even one that left its session
+                _kill_members(self.cgroup, spare=self.proc.pid)
+            done = self._receive(self.ctl_r, deadline) if sent else None
             while isinstance(done, tuple) and done[0].get("op") == "exited":
                 done = self._receive(self.ctl_r, deadline)
             if not isinstance(done, tuple) or done[0].get("op") != "done":
@@ -327,6 +384,9 @@ class Zygote:
         self.sink.join(timeout=2.0)
         if self.proc.stderr:
             self.proc.stderr.close()
+        if self.cgroup is not None:
+            _remove_cgroup(self.cgroup)
+            self.cgroup = None
         self._remove_scratch()
 
     def _remove_scratch(self) -> None:

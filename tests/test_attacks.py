@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -493,11 +494,15 @@ def test_signalling_the_parent(sandboxed: Grader, name: str, times: int) -> None
 
 
 def test_fork_bomb_is_cleaned_up(sandboxed: Grader, exclusive: None) -> None:
-    """Are 50 processes forked by a call gone as soon as grading ends?"""
+    """Are the processes a call forked (50 at most) gone as soon as grading ends?"""
     path = ATTACKS / "fork_bomb.py"
     report = sandboxed.grade(Submission(path.stem, path))
     assert (report.score, marks(report)) == (FULL, ALL_PASS)
-    assert "forked 50 alive 50" in report.output
+    from grader.workers import PIDS_MAX, PIDS_ROOT
+
+    forked = int(re.search(r"forked (\d+) alive", report.output).group(1))  # type: ignore[union-attr]
+    # where a pids cgroup caps the worker, fewer than 50 fit; the file still keeps full marks
+    assert forked < PIDS_MAX if (PIDS_ROOT / "cgroup.procs").exists() else forked == 50
     assert wait_until(lambda: not marked_pids("grader-attack-fork-marker"), 1.0)
 
 
@@ -530,10 +535,14 @@ def test_background_daemon_does_not_outlive_grading(sandboxed: Grader, canary: P
         survivors = marked_pids(marker)
         assert (report.score, marks(report)) == (FULL, ALL_PASS)
         assert "daemon running as" in report.output
+        from grader.workers import PIDS_ROOT
+
         if sandboxed.sandbox.mode == "bwrap":
             assert wait_until(lambda: not marked_pids(marker), 2.0)
             assert not (canary / "daemon.txt").exists()
-        else:  # process mode: the daemon escapes the process group (documented limit)
+        elif (PIDS_ROOT / "cgroup.procs").exists():  # process mode: the cgroup catches it
+            assert wait_until(lambda: not marked_pids(marker), 2.0)
+        else:  # process mode without cgroups: it escapes the process group (documented)
             assert survivors
             assert wait_until((canary / "daemon.txt").exists, 2.0)
     finally:
@@ -570,3 +579,40 @@ def test_in_place_rule_is_checked_inside_the_students_process(
     """
     report = grade(ATTACKS / "hide_modification_channel.py")
     assert (report.score, marks(report)) == (FULL, ALL_PASS)
+
+
+def test_process_count_is_capped_where_cgroups_allow(grade: Callable[[Path], GradeReport]) -> None:
+    """Does a wide fork bomb hit the per-worker process cap (a pids cgroup) and cost only itself?"""
+    from grader.workers import PIDS_MAX, PIDS_ROOT
+
+    report = grade(ATTACKS / "fork_bomb_wide.py")
+    assert (report.score, marks(report)) == (5, ONE_D_ONLY)
+    counts = [int(n) for n in re.findall(r"forked (\d+)", report.output)]
+    assert counts, report.output[:500]
+    if (PIDS_ROOT / "cgroup.procs").exists():  # Linux with the v1 pids controller, as here
+        assert max(counts) < PIDS_MAX, counts
+    else:
+        assert max(counts) == 300, counts
+    assert not list(PIDS_ROOT.glob(f"grader-{os.getpid()}-*")), "a worker's cgroup was left"
+
+
+def test_daemon_dies_before_the_next_submission_in_one_run(sandboxed: Grader) -> None:
+    """In one batch, is a setsid daemon gone before the next student's code starts?"""
+    from grader.workers import PIDS_ROOT
+
+    marker = "grader-attack-bg-marker"
+    path = ATTACKS / "background_daemon.py"
+    seen: list[list[int]] = []
+    cls = sandboxed.grade_all(
+        [Submission(path.stem, path), Submission("correct", CORRECT)],
+        jobs=1,
+        progress=lambda done, total, rep: seen.append(marked_pids(marker)),
+    )
+    try:
+        assert [r.score for r in cls.reports] == [FULL, FULL]
+        if sandboxed.sandbox.mode == "bwrap" or (PIDS_ROOT / "cgroup.procs").exists():
+            assert seen[0] == [], "the daemon outlived its submission"
+    finally:
+        for pid in marked_pids(marker):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
