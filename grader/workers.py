@@ -114,6 +114,7 @@ def _pids_cgroup() -> Path | None:
     cgroups cannot be written (then fork bombs are bounded only by time; see SECURITY.md)."""
     if not (PIDS_ROOT / "cgroup.procs").exists():
         return None
+    _remove_orphans()
     path = PIDS_ROOT / f"grader-{os.getpid()}-{secrets.token_hex(4)}"
     try:
         path.mkdir()
@@ -123,6 +124,15 @@ def _pids_cgroup() -> Path | None:
             path.rmdir()
         return None
     return path
+
+
+def _remove_orphans() -> None:
+    """Remove the cgroups of grader processes that died without cleaning up (SIGKILL)."""
+    with contextlib.suppress(OSError):
+        for path in PIDS_ROOT.glob("grader-*-*"):
+            owner = path.name.split("-")[1]
+            if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+                _remove_cgroup(path)
 
 
 def _kill_members(path: Path, spare: int) -> None:
