@@ -252,6 +252,14 @@ def _assignment(args: argparse.Namespace) -> Path:
     raise UsageError("no assignment found: pass --assignment DIR (the folder of assignment.toml)")
 
 
+def _grader(args: argparse.Namespace, *, verify: bool = True) -> Grader:
+    """The grader for the command's assignment; a sandbox fallback is announced on stderr."""
+    grader = Grader.create(_assignment(args), sandbox=args.sandbox, verify=verify)
+    if grader.warning:
+        print(grader.warning, file=sys.stderr)
+    return grader
+
+
 def _course_dir(args: argparse.Namespace) -> Path:
     if args.course_dir is not None:
         course = Path(args.course_dir)
@@ -280,9 +288,7 @@ def _grade(args: argparse.Namespace) -> int:
         raise UsageError(f"no submissions folder at {root}")
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    grader = Grader.create(_assignment(args), sandbox=args.sandbox)
-    if grader.warning:
-        print(grader.warning, file=sys.stderr)
+    grader = _grader(args)
     db_url = args.gradebook
     if db_url is None and course is not None:
         db_url = nbgrader_bridge.default_db_url(course)
@@ -389,9 +395,7 @@ def _check(args: argparse.Namespace) -> int:
     path: Path = args.file
     if not path.is_file():
         raise UsageError(f"no file at {path}")
-    grader = Grader.create(_assignment(args), sandbox=args.sandbox, verify=False)
-    if grader.warning:
-        print(grader.warning, file=sys.stderr)
+    grader = _grader(args, verify=False)
     sub = Submission(path.stem, path)
     with tempfile.TemporaryDirectory(prefix="grader-notebooks-") as tmp:
         (todo,) = notebook.for_grading([sub], Path(tmp))
@@ -475,9 +479,7 @@ def _release(args: argparse.Namespace) -> int:
     from .release import release
 
     course = _course_dir(args)
-    grader = Grader.create(_assignment(args), sandbox=args.sandbox)
-    if grader.warning:
-        print(grader.warning, file=sys.stderr)
+    grader = _grader(args)
     print(f"Releasing '{grader.spec.name}' from the course in {course}/", flush=True)
     release(grader, course, out=args.out, step=lambda line: print(line, flush=True))
     return 0

@@ -38,7 +38,7 @@ def _local(grader: Grader, key: str) -> tuple[Grader, WorkerPool]:
         if key not in _LOCAL:
             sandbox = dataclasses.replace(grader.sandbox, python=sys.executable)
             here = dataclasses.replace(grader, sandbox=sandbox)
-            _LOCAL[key] = (here, WorkerPool(sandbox, 1))
+            _LOCAL[key] = (here, WorkerPool(sandbox))
         return _LOCAL[key]
 
 
@@ -95,7 +95,7 @@ def grade_on_cluster(
                 results[i] = old
                 reused += 1
             elif problem or sub.path is None:
-                results[i] = grader.grade(sub)  # nothing to run: no sandbox needed
+                results[i] = grader.grade(sub, read=(data, problem))  # no sandbox needed
                 if store is not None:
                     store.save(grader.spec.name, results[i], fhash, shash)
             else:

@@ -204,11 +204,10 @@ def start_worker(cfg: SandboxConfig) -> Zygote:
 class WorkerPool:
     """Warm workers shared by grading threads: each submission borrows one."""
 
-    def __init__(self, cfg: SandboxConfig, size: int) -> None:
+    def __init__(self, cfg: SandboxConfig) -> None:
         self.cfg = cfg
         self.idle: queue.SimpleQueue[Zygote] = queue.SimpleQueue()
         self.all: list[Zygote] = []
-        self.size = size
         self.lock = threading.Lock()
 
     def acquire(self) -> Zygote:
@@ -285,7 +284,7 @@ def run_submission(
         SandboxError: only when the sandbox itself cannot be started.
     """
     own = pool is None
-    workers = pool if pool is not None else WorkerPool(cfg, 1)
+    workers = pool if pool is not None else WorkerPool(cfg)
     holder = _Holder(workers, workers.acquire())
     try:
         return _run(holder, cfg.limits, filename, kind, source, functions, calls)

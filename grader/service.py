@@ -65,7 +65,12 @@ class Grader:
         return cls(spec, cases, SandboxConfig(mode=mode, limits=spec.limits), warning)
 
     def grade(
-        self, sub: Submission, *, visible_only: bool = False, pool: WorkerPool | None = None
+        self,
+        sub: Submission,
+        *,
+        visible_only: bool = False,
+        pool: WorkerPool | None = None,
+        read: tuple[bytes, str] | None = None,
     ) -> GradeReport:
         """Grade one submission (never raises for anything the student did).
 
@@ -74,10 +79,11 @@ class Grader:
             visible_only: run the public tests only (what `grader check` does).
             pool: warm workers to borrow from; without one, a worker is started for this
                 submission alone.
+            read: what read_source(sub) gave, when the caller already read the file.
         """
         started = time.monotonic()
         cases = [c for c in self.cases if not (visible_only and c.case.hidden)]
-        source, problem = read_source(sub)
+        source, problem = read if read is not None else read_source(sub)
         problems = [sub.note] if sub.note else []
         if problem:
             return self._ungradable(sub, cases, problem, started)
@@ -163,17 +169,18 @@ class Grader:
         reused = 0
         shash = spec_hash(self.spec.path, self.spec.reference) if store else ""
         jobs = max(1, jobs)
-        with WorkerPool(self.sandbox, jobs) as workers, ThreadPoolExecutor(jobs) as threads:
+        with WorkerPool(self.sandbox) as workers, ThreadPoolExecutor(jobs) as threads:
 
             def one(sub: Submission) -> tuple[GradeReport, bool]:
                 if store is None:
                     return self.grade(sub, pool=workers), False
-                fhash = file_hash(read_source(sub)[0])
+                read = read_source(sub)
+                fhash = file_hash(read[0])
                 if not regrade:
                     old = store.lookup(self.spec.name, sub.student, fhash, shash)
                     if old is not None:
                         return old, True
-                report = self.grade(sub, pool=workers)
+                report = self.grade(sub, pool=workers, read=read)
                 store.save(self.spec.name, report, fhash, shash)
                 return report, False
 
