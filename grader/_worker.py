@@ -39,6 +39,7 @@ _unpack = struct.unpack
 _min = min
 _exec = exec
 _compile = compile
+_exit = os._exit
 
 MAX_RESULT_BYTES = 64 << 20
 MAX_TEXT = 4000
@@ -58,16 +59,33 @@ def _read_exact(fd: int, n: int) -> bytes:
 
 
 class Channel:
-    """The private request/reply pipe to the grader."""
+    """The private request/reply pipe to the grader.
 
-    def __init__(self, rfd: int, wfd: int) -> None:
+    A buffered channel reads whatever is waiting (several pipelined requests at once); only
+    the submission's process uses one, and what it read but did not use goes with it.
+    """
+
+    def __init__(self, rfd: int, wfd: int, buffered: bool = False) -> None:
         self.rfd = rfd
         self.wfd = wfd
+        self.buffered = buffered
+        self.buf = b""
+
+    def _take(self, n: int) -> bytes:
+        if not self.buffered:
+            return _read_exact(self.rfd, n)
+        while len(self.buf) < n:
+            chunk = _os_read(self.rfd, 1 << 20)
+            if not chunk:
+                raise EOFError
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
 
     def receive(self) -> tuple[dict[str, Any], bytes]:
-        (n,) = _unpack(">I", _read_exact(self.rfd, 4))
-        header = _loads(_read_exact(self.rfd, n))
-        payload = _read_exact(self.rfd, int(header.get("payload", 0)))
+        (n,) = _unpack(">I", self._take(4))
+        header = _loads(self._take(n))
+        payload = self._take(int(header.get("payload", 0)))
         return header, payload
 
     def send(self, header: dict[str, Any], payload: bytes = b"") -> None:
@@ -203,18 +221,34 @@ def load(header: dict[str, Any], source: bytes) -> tuple[dict[str, Any], dict[st
         info: dict[str, Any] = {"defined": obj is not None, "callable": callable(obj)}
         if callable(obj):
             try:
-                params = inspect.signature(obj).parameters.values()
-                info["params"] = [
-                    _text(p.name, 100)
-                    for p in params
-                    if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                    and p.default is p.empty
-                ]
-                info["varargs"] = any(p.kind == p.VAR_POSITIONAL for p in params)
+                info["params"], info["varargs"] = _parameters(obj)
             except BaseException:
                 info["params"] = None
         found[fname] = info
     return {"ok": True, "errors": errors, "found": found}, namespace
+
+
+def _parameters(fn: Any) -> tuple[list[str], bool]:
+    """The required positional parameters of a callable, and whether it takes *args."""
+    code = getattr(fn, "__code__", None)
+    plain = type(fn) is types.FunctionType
+    if (
+        plain
+        and isinstance(code, types.CodeType)
+        and not hasattr(fn, "__wrapped__")
+        and not hasattr(fn, "__signature__")
+    ):
+        positional = code.co_varnames[: code.co_argcount]
+        defaults = fn.__defaults__ or ()
+        names = positional[: len(positional) - len(defaults)]
+        return [_text(n, 100) for n in names], bool(code.co_flags & inspect.CO_VARARGS)
+    params = inspect.signature(fn).parameters.values()
+    required = [
+        _text(p.name, 100)
+        for p in params
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    return required, any(p.kind == p.VAR_POSITIONAL for p in params)
 
 
 # --- calling ----------------------------------------------------------------------------------
@@ -323,23 +357,45 @@ def serve(channel: Channel, np: Any) -> None:
             channel.send(dict(reply, id=header.get("id")), data)
 
 
-def _sweep(child: int, in_pid_namespace: bool) -> None:
-    """Kill everything the last submission started (its whole session; in the sandbox's own
-    PID namespace, every process but init and this one)."""
+def _sweep(child: int, in_pid_namespace: bool, reaped: bool = False) -> None:
+    """Kill everything the last submission started, and wait until it is gone: a process
+    that is killed but not yet dead can still read the next submission's requests.
+
+    In the sandbox's own PID namespace that is every process but init and this one; in
+    process mode, every other process of this worker's cgroup when there is one (even one
+    that left its session), else the submission's session.
+    """
     with contextlib.suppress(OSError):
         os.killpg(child, 9)
-    if in_pid_namespace:
-        me = os.getpid()
-        for _ in range(50):
+    if not reaped:
+        with contextlib.suppress(OSError):
+            os.kill(child, 9)  # in case it had not yet made its own session
+    me = os.getpid()
+    procs = os.environ.get("GRADER_CGROUP_PROCS", "")
+    if in_pid_namespace or procs:
+        for _ in range(2000):
             _reap()
-            others = [p for p in _live_pids() if p not in (1, me)]
+            others = [
+                p for p in (_cgroup_pids(procs) if procs else _live_pids()) if p not in (1, me)
+            ]
             if not others:
                 break
             for p in others:
                 with contextlib.suppress(OSError):
                     os.kill(p, 9)
             time.sleep(0.0005)
+    if not reaped:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(child, 0)  # killed above: this returns at once
     _reap()
+
+
+def _cgroup_pids(procs: str) -> list[int]:
+    try:
+        with open(procs, "rb") as fh:
+            return [int(p) for p in fh.read().split()]
+    except (OSError, ValueError):
+        return []
 
 
 def _reap() -> None:
@@ -443,13 +499,12 @@ def zygote(channel: Channel, control: Channel, np: Any, init: dict[str, Any]) ->
                 os.chdir(scratch)
                 os.environ["HOME"] = os.environ["TMPDIR"] = scratch
                 _set_limits(int(init.get("memory_mib", 0)), int(init.get("cpu_s", 0)))
-                serve(channel, np)
+                serve(Channel(channel.rfd, channel.wfd, buffered=True), np)
             except BaseException:
                 code = 70
             finally:
                 _flush()
-                os._exit(code)
-        control.send({"op": "started", "id": order.get("id")})
+                _exit(code)
         exited = False
         try:
             watch = [control.rfd, os.pidfd_open(pid)]
@@ -462,7 +517,7 @@ def zygote(channel: Channel, control: Channel, np: Any, init: dict[str, Any]) ->
                 try:
                     msg, _ = control.receive()
                 except EOFError:
-                    _sweep(pid, in_ns)
+                    _sweep(pid, in_ns, reaped=exited)
                     return 0
                 if msg.get("op") == "end":
                     for fd in watch[1:]:
@@ -484,7 +539,7 @@ def zygote(channel: Channel, control: Channel, np: Any, init: dict[str, Any]) ->
                     else:
                         report["code"] = os.WEXITSTATUS(status)
                     control.send(report)
-        _sweep(pid, in_ns)
+        _sweep(pid, in_ns, reaped=exited)
         _drain(channel.rfd)
         shutil.rmtree(scratch, ignore_errors=True)
         for folder in scratch_dirs:

@@ -22,10 +22,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -55,6 +55,8 @@ SKIPPED = f"was not run: it already timed out on {TIMEOUTS_BEFORE_SKIP} earlier 
 # Modules imported once in the warm worker. scipy.signal is not among them: it makes every
 # fork about five times slower (measured: 14 ms against 2.6 ms), and few students use it.
 DEFAULT_PRELOAD: tuple[str, ...] = ()
+
+T = TypeVar("T")
 
 __all__ = ["Call", "CallOutcome", "Failure", "LoadOutcome", "SubmissionRun"]
 
@@ -283,24 +285,71 @@ def run_submission(
     Raises:
         SandboxError: only when the sandbox itself cannot be started.
     """
+    return run_and_judge(
+        cfg,
+        filename=filename,
+        kind=kind,
+        source=source,
+        functions=functions,
+        calls=calls,
+        pool=pool,
+        judge=lambda load, outcomes: None,
+    )[0]
+
+
+def run_and_judge(
+    cfg: SandboxConfig,
+    *,
+    filename: str,
+    kind: str,
+    source: bytes,
+    functions: tuple[str, ...],
+    calls: list[Call],
+    judge: Callable[[LoadOutcome, tuple[CallOutcome, ...]], T],
+    pool: WorkerPool | None = None,
+) -> tuple[SubmissionRun, T]:
+    """run_submission, and judge(load, call outcomes) while the worker cleans up after it.
+
+    The grader's own work on the answers (comparing, diagnosing) then overlaps with the
+    worker killing the submission's processes and wiping its scratch.
+    """
     own = pool is None
     workers = pool if pool is not None else WorkerPool(cfg)
     holder = _Holder(workers, workers.acquire())
     try:
-        return _run(holder, cfg.limits, filename, kind, source, functions, calls)
+        load, outcomes = _run(holder, cfg.limits, filename, kind, source, functions, calls)
+        verdict = judge(load, outcomes)
+        out, n = holder.end_wait()
+        cap = cfg.limits.output_kib * 1024
+        holder.kept += out[: max(0, cap - len(holder.kept))]
+        holder.total += n
+        run = SubmissionRun(
+            load=load,
+            calls=outcomes,
+            output=bytes(holder.kept).decode("utf-8", errors="replace"),
+            output_truncated=holder.total > cap,
+            output_bytes=holder.total,
+        )
+        return run, verdict
     finally:
+        if holder.running:
+            holder.end_wait()
         workers.release(holder.z)
         if own:
             workers.close()
 
 
 class _Holder:
-    """The worker a submission is using; replaced (a few times at most) if it dies."""
+    """The worker a submission is using (replaced, a few times at most, if it dies), and
+    the output the submission's processes printed so far."""
 
     def __init__(self, pool: WorkerPool, z: Zygote) -> None:
         self.pool = pool
         self.z = z
         self.replaced = 0
+        self.running = False
+        self.kept = bytearray()
+        self.total = 0
 
     def begin(self) -> None:
         """Start the submission in the worker; a worker found dead is replaced once."""
@@ -310,6 +359,19 @@ class _Holder:
             if not self.replace():
                 raise
             self.z.begin()
+        self.running = True
+
+    def finish(self, cap: int) -> None:
+        """End the submission's process now (before another is started)."""
+        out, n = self.end_wait()
+        self.kept += out[: max(0, cap - len(self.kept))]
+        self.total += n
+
+    def end_wait(self) -> tuple[bytes, int]:
+        if not self.running:
+            return b"", 0
+        self.running = False
+        return self.z.end_wait()
 
     def replace(self) -> bool:
         if self.replaced >= MAX_REPLACEMENTS:
@@ -327,25 +389,24 @@ def _run(
     source: bytes,
     functions: tuple[str, ...],
     calls: list[Call],
-) -> SubmissionRun:
+) -> tuple[LoadOutcome, tuple[CallOutcome, ...]]:
+    """Make the calls; on return the submission's process is still being ended (the caller
+    waits for that with holder.end_wait())."""
     cap = lim.output_kib * 1024
     end = time.monotonic() + lim.submission_timeout_s
     outcomes: list[CallOutcome] = []
     load = LoadOutcome()
-    kept = bytearray()
-    total = 0
-    running = False
     lost = False
     timeouts: dict[str, int] = {}
-
-    def finish() -> None:
-        nonlocal running, kept, total
-        out, n = holder.z.end()
-        kept += out[: max(0, cap - len(kept))]
-        total += n
-        running = False
+    tag = secrets.token_hex(6)  # request ids: this tag and a counter
+    ids = iter(range(1 << 62))
 
     try:
+        if not calls:
+            holder.begin()
+            load_id = f"{tag}-{next(ids)}"
+            sent = _send_load(holder.z, load_id, filename, kind, source, functions)
+            load = _receive_load(holder.z, lim, end, load_id if sent else None)
         i = 0
         while i < len(calls):
             if timeouts.get(calls[i].function, 0) >= TIMEOUTS_BEFORE_SKIP:
@@ -354,16 +415,23 @@ def _run(
                 continue
             if time.monotonic() >= end:
                 break
-            if not running:
+            batch = _batch(calls, i, timeouts)
+            if not holder.running:
+                # the load and the first calls go out together; the calls wait in the pipe
                 holder.begin()
-                running = True
-                load = _load(holder.z, lim, end, filename, kind, source, functions)
+                load_id = f"{tag}-{next(ids)}"
+                rids = _send_load(holder.z, load_id, filename, kind, source, functions)
+                if rids:
+                    rids += _send_calls(holder.z, batch, tag, ids)
+                load = _receive_load(holder.z, lim, end, load_id if rids else None)
                 if load.failure or load.fatal:
                     break
-            batch = _batch(calls, i, timeouts)
-            for outcome in _call_batch(holder.z, batch, lim, end):
+                rids = rids[1:]
+            else:
+                rids = _send_calls(holder.z, batch, tag, ids)
+            for outcome in _receive_calls(holder.z, rids, len(batch), lim, end):
                 if outcome.failure is not None:
-                    finish()
+                    holder.finish(cap)
                     if not holder.z.alive:
                         # The worker itself died: an earlier call of this file may have killed
                         # it, so this call is not to blame. Run it again on a fresh worker.
@@ -377,15 +445,10 @@ def _run(
                 i += 1
                 if outcome.failure is not None:
                     break
-        if not calls:
-            holder.begin()
-            running = True
-            load = _load(holder.z, lim, end, filename, kind, source, functions)
     except _WorkerLost:
         lost = True
-    finally:
-        if running:
-            finish()
+    if holder.running:
+        holder.z.end_start()
     if lost:
         failure: Failure | None = Failure("crashed", LOST)
     elif load.failure:
@@ -398,30 +461,17 @@ def _run(
         failure = None
     while len(outcomes) < len(calls):
         outcomes.append(CallOutcome(failure=failure or Failure("crashed", "crashed")))
-    return SubmissionRun(
-        load=load,
-        calls=tuple(outcomes),
-        output=bytes(kept).decode("utf-8", errors="replace"),
-        output_truncated=total > cap,
-        output_bytes=total,
-    )
+    return load, tuple(outcomes)
 
 
 class _WorkerLost(Exception):
     """The warm worker itself died (the submission killed it): stop using it."""
 
 
-def _load(
-    z: Zygote,
-    lim: Limits,
-    end: float,
-    filename: str,
-    kind: str,
-    source: bytes,
-    functions: tuple[str, ...],
-) -> LoadOutcome:
-    deadline = min(end, time.monotonic() + lim.load_timeout_s)
-    rid = secrets.token_hex(8)
+def _send_load(
+    z: Zygote, rid: str, filename: str, kind: str, source: bytes, functions: tuple[str, ...]
+) -> list[str]:
+    """Send the submission's file; [rid] when sent, [] when the worker is gone."""
     header = {
         "op": "load",
         "id": rid,
@@ -429,8 +479,13 @@ def _load(
         "kind": kind,
         "functions": list(functions),
     }
-    if not z.send(header, source):
+    return [rid] if z.send(header, source) else []
+
+
+def _receive_load(z: Zygote, lim: Limits, end: float, rid: str | None) -> LoadOutcome:
+    if rid is None:
         return LoadOutcome(failure=z.death())
+    deadline = min(end, time.monotonic() + lim.load_timeout_s)
     reply = matching(z.receive(deadline), rid)
     if isinstance(reply, Failure):
         if reply.outcome == "timeout":
@@ -465,18 +520,13 @@ def _batch(calls: list[Call], start: int, timeouts: dict[str, int]) -> list[Call
     return batch
 
 
-def _call_batch(z: Zygote, batch: list[Call], lim: Limits, end: float) -> Iterator[CallOutcome]:
-    """Send a batch of calls, then yield each reply in turn.
-
-    Each call has its own deadline, counted from the moment the previous reply arrived (the
-    worker answers them one after another). The caller stops at the first failure; the
-    requests not yet read are then thrown away with the submission's process.
-    """
+def _send_calls(z: Zygote, batch: list[Call], tag: str, ids: Iterator[int]) -> list[str]:
+    """Send a batch of calls; their request ids (fewer than the batch if the worker died)."""
     rids = []
     for call in batch:
         specs = [{"name": n, "dtype": a.dtype.str, "shape": list(a.shape)} for n, a in call.args]
         payload = b"".join(np.ascontiguousarray(a).tobytes() for _, a in call.args)
-        rid = secrets.token_hex(8)
+        rid = f"{tag}-{next(ids)}"
         header: dict[str, Any] = {
             "op": "call",
             "id": rid,
@@ -485,9 +535,20 @@ def _call_batch(z: Zygote, batch: list[Call], lim: Limits, end: float) -> Iterat
             "names": [n for n, _ in call.args],
         }
         if not z.send(header, payload):
-            yield CallOutcome(failure=z.death())
-            return
+            break
         rids.append(rid)
+    return rids
+
+
+def _receive_calls(
+    z: Zygote, rids: list[str], size: int, lim: Limits, end: float
+) -> Iterator[CallOutcome]:
+    """Yield the reply to each call of a batch in turn.
+
+    Each call has its own deadline, counted from the moment the previous reply arrived (the
+    worker answers them one after another). The caller stops at the first failure; the
+    requests not yet read are then thrown away with the submission's process.
+    """
     for rid in rids:
         started = time.monotonic()
         deadline = min(end, started + lim.call_timeout_s)
@@ -501,3 +562,5 @@ def _call_batch(z: Zygote, batch: list[Call], lim: Limits, end: float) -> Iterat
             return
         head, data = reply
         yield decode_call(head, data, seconds)
+    if len(rids) < size:
+        yield CallOutcome(failure=z.death())

@@ -10,7 +10,7 @@ import platform
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,16 +21,18 @@ from .reference import PreparedCase, prepare
 from .results import CaseResult, ClassReport, GradeReport
 from .sandbox import (
     Call,
+    CallOutcome,
+    LoadOutcome,
     SandboxConfig,
     SubmissionRun,
     WorkerPool,
     choose_mode,
-    run_submission,
+    run_and_judge,
 )
 from .spec import Assignment, Case, load_spec
 from .store import Store, file_hash, spec_hash
 from .submissions import Submission, discover, read_source
-from .verdict import case_result
+from .verdict import Memo, case_result
 
 Progress = Callable[[int, int, GradeReport], None]
 
@@ -43,6 +45,7 @@ class Grader:
     cases: tuple[PreparedCase, ...]
     sandbox: SandboxConfig
     warning: str = ""
+    memo: Memo = field(default_factory=Memo, compare=False, repr=False)
 
     @classmethod
     def create(
@@ -88,20 +91,25 @@ class Grader:
         if problem:
             return self._ungradable(sub, cases, problem, started)
         assert sub.path is not None
-        run = run_submission(
+        notebook = sub.kind == "ipynb"
+
+        def judge(load: LoadOutcome, calls: tuple[CallOutcome, ...]) -> tuple[CaseResult, ...]:
+            return tuple(
+                case_result(self.spec, pc, load, out, is_notebook=notebook, memo=self.memo)
+                for pc, out in zip(cases, calls, strict=True)
+            )
+
+        run, results = run_and_judge(
             self.sandbox,
             filename=sub.path.name if sub.kind == "py" else self.spec.module,
             kind=sub.kind,
             source=source,
             functions=self.spec.functions,
             calls=[Call(c.question.function, tuple(c.inputs.items())) for c in cases],
+            judge=judge,
             pool=pool,
         )
-        results = tuple(
-            case_result(self.spec, pc, run.load, out, is_notebook=sub.kind == "ipynb")
-            for pc, out in zip(cases, run.calls, strict=True)
-        )
-        problems += _load_problems(run, sub.kind == "ipynb")
+        problems += _load_problems(run, notebook)
         return GradeReport(
             student=sub.student,
             source=str(sub.path),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,52 @@ PROBLEM_WORDS = {
 }
 
 
+class Memo:
+    """Diagnoses and printed details already worked out, by case and exact returned value.
+
+    Many students make the same mistake and return the very same array (a flipped kernel
+    gives identical bytes whichever way it was written); the diagnosis, which tries dozens
+    of counterfactuals, is then computed once. Bounded: the oldest entries go first. The
+    same case name must mean the same case: one Memo per Grader.
+    """
+
+    MAX_ENTRIES = 4096
+    MAX_KEY_BYTES = 64 << 10
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
+        self._shown: dict[str, str] = {}
+
+    def __reduce__(self) -> tuple[type[Memo], tuple[()]]:
+        return Memo, ()  # a copy sent elsewhere (a Dask worker) starts empty
+
+    def key(self, pc: PreparedCase, got: NDArray[Any]) -> tuple[Any, ...] | None:
+        if got.nbytes > self.MAX_KEY_BYTES:
+            return None
+        return (pc.question.id, pc.case.name, got.dtype.str, got.shape, got.tobytes())
+
+    def get(self, key: tuple[Any, ...] | None) -> tuple[tuple[Any, ...], str] | None:
+        return None if key is None else self._done.get(key)
+
+    def put(self, key: tuple[Any, ...] | None, value: tuple[tuple[Any, ...], str]) -> None:
+        if key is None:
+            return
+        with self._lock:
+            if len(self._done) >= self.MAX_ENTRIES:
+                del self._done[next(iter(self._done))]
+            self._done[key] = value
+
+    def shown(self, pc: PreparedCase) -> str:
+        """The case's inputs and expected output as text (the same for every student)."""
+        text = self._shown.get(pc.case.name)
+        if text is None:
+            parts = [f"{name} =\n{_array_text(arr)}" for name, arr in pc.inputs.items()]
+            parts.append(f"expected =\n{_array_text(pc.expected)}")
+            text = self._shown[pc.case.name] = "\n".join(parts)
+        return text
+
+
 def case_result(
     spec: Assignment,
     pc: PreparedCase,
@@ -32,8 +79,13 @@ def case_result(
     call: CallOutcome,
     *,
     is_notebook: bool = False,
+    memo: Memo | None = None,
 ) -> CaseResult:
-    """Score one case. Student failures become data here, never exceptions."""
+    """Score one case. Student failures become data here, never exceptions.
+
+    Args:
+        memo: where diagnoses of identical wrong answers are shared (a fresh one if None).
+    """
     fn = pc.question.function
     base: dict[str, Any] = {
         "question": pc.question.id,
@@ -66,18 +118,28 @@ def case_result(
     )
     base["got"] = None if pc.case.hidden else call.value
     hints: tuple[Any, ...] = ()
+    details = ""
     if not cmp.ok or call.modified:
-        hints = diagnose(
-            pc.inputs,
-            pc.expected,
-            call.value,
-            kind=pc.question.kind,  # type: ignore[arg-type]
-            flip=spec.flip,
-            mode=spec.mode,
-            rtol=spec.rtol,
-            atol=spec.atol,
-        )
-    details = "" if pc.case.hidden or (cmp.ok and not call.modified) else _details(pc, call.value)
+        memo = memo if memo is not None else Memo()
+        key = memo.key(pc, call.value)
+        known = memo.get(key)
+        if known is None:
+            hints = diagnose(
+                pc.inputs,
+                pc.expected,
+                call.value,
+                kind=pc.question.kind,  # type: ignore[arg-type]
+                flip=spec.flip,
+                mode=spec.mode,
+                rtol=spec.rtol,
+                atol=spec.atol,
+            )
+            details = (
+                "" if pc.case.hidden else f"{memo.shown(pc)}\ngot =\n{_array_text(call.value)}"
+            )
+            memo.put(key, (hints, details))
+        else:
+            hints, details = known
     hint_text = tuple(h.message for h in hints)
     hint_codes = tuple(h.code for h in hints)
     if call.modified:
@@ -204,10 +266,5 @@ def _raised(fn: str, err: dict[str, Any], load: LoadOutcome, pc: PreparedCase) -
     return text
 
 
-def _details(pc: PreparedCase, got: NDArray[Any]) -> str:
-    """Inputs, expected and got, as text: for visible cases only."""
-    opts: dict[str, Any] = {"precision": 4, "suppress_small": True, "max_line_width": 100}
-    parts = [f"{name} =\n{np.array2string(arr, **opts)}" for name, arr in pc.inputs.items()]
-    parts.append(f"expected =\n{np.array2string(pc.expected, **opts)}")
-    parts.append(f"got =\n{np.array2string(got, **opts)}")
-    return "\n".join(parts)
+def _array_text(arr: NDArray[Any]) -> str:
+    return np.array2string(arr, precision=4, suppress_small=True, max_line_width=100)

@@ -30,6 +30,7 @@ from .outcomes import MAX_RESULT_BYTES, SIGNAL_WORDS, SIGNALS, Failure
 
 WORKER = Path(__file__).with_name("_worker.py")
 MAX_HEADER = 1 << 20
+READ_CHUNK = 1 << 16
 WORKER_FAILED = 70  # the exit code of a submission process whose worker code failed
 START_TIMEOUT_S = 60.0
 CLEANUP_TIMEOUT_S = 5.0
@@ -135,18 +136,6 @@ def _remove_orphans() -> None:
                 _remove_cgroup(path)
 
 
-def _kill_members(path: Path, spare: int) -> None:
-    """SIGKILL every process in the cgroup but one."""
-    try:
-        pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
-    except OSError:
-        return
-    for pid in pids:
-        if pid != spare:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-
-
 def _remove_cgroup(path: Path) -> None:
     """Kill whatever is left in the cgroup (even a process that escaped its session) and
     remove it."""
@@ -189,6 +178,10 @@ class Zygote:
             join = 'echo $$ > "$0/cgroup.procs" && exec "$@"'
             argv = ["/bin/sh", "-c", join, str(self.cgroup), *argv]
         env = dict(env, GRADER_CONTROL_IN=str(ctl_in_r), GRADER_CONTROL_OUT=str(ctl_out_w))
+        if self.cgroup is not None and scratch is not None:
+            # process mode has no PID namespace to sweep: the cgroup knows every process
+            # the submission started, even one that left its session
+            env["GRADER_CGROUP_PROCS"] = str(self.cgroup / "cgroup.procs")
         try:
             self.proc = subprocess.Popen(
                 argv,
@@ -214,6 +207,8 @@ class Zygote:
         assert self.proc.stdin and self.proc.stdout and self.proc.stderr
         self.data_w = self.proc.stdin.fileno()
         self.data_r = self.proc.stdout.fileno()
+        self.buffer = bytearray()  # data-channel bytes read but not yet parsed
+        self.ending = False  # "end" sent, "done" not yet read
         self.sink = _OutputSink(self.proc.stderr.fileno(), output_cap)
         self.sink.start()
         self.alive = True
@@ -237,9 +232,12 @@ class Zygote:
         return True
 
     def _read(self, fd: int, n: int, deadline: float, watch: int | None = None) -> bytes | None:
-        chunks: list[bytes] = []
+        """n bytes from fd; the data channel is read in big chunks (many replies at once)
+        into a buffer that is emptied when the submission ends."""
+        buffered = fd == self.data_r
+        buf = self.buffer if buffered else bytearray()
         fds = [fd] if watch is None else [fd, watch]
-        while n > 0:
+        while len(buf) < n:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError
@@ -248,12 +246,13 @@ class Zygote:
                 raise TimeoutError
             if fd not in ready:
                 raise _ChildExited
-            chunk = os.read(fd, min(n, 1 << 20))
+            chunk = os.read(fd, max(n - len(buf), READ_CHUNK) if buffered else n - len(buf))
             if not chunk:
                 return None
-            chunks.append(chunk)
-            n -= len(chunk)
-        return b"".join(chunks)
+            buf += chunk
+        out = bytes(buf[:n])
+        del buf[:n]
+        return out
 
     def _receive(
         self, fd: int, deadline: float, watch: int | None = None
@@ -328,7 +327,8 @@ class Zygote:
 
     # -- submissions ----------------------------------------------------------------------------
     def begin(self) -> None:
-        """Fork a fresh child for the next submission.
+        """Fork a fresh child for the next submission. Nothing is awaited: the first reply on
+        the data channel shows the child is there (requests can be sent right away).
 
         Raises:
             SandboxError: the worker is broken (the caller replaces it).
@@ -336,13 +336,9 @@ class Zygote:
         marker = b"\x00grader-end-" + secrets.token_hex(8).encode() + b"\x00"
         self.sink.expect(marker)
         order = {"op": "start", "marker": marker.decode()}
-        if not self.alive or not self._send(self.ctl_w, order):
+        if not self.alive or self.proc.poll() is not None or not self._send(self.ctl_w, order):
             self.alive = False
             raise SandboxError("the sandbox worker is gone")
-        reply = self._receive(self.ctl_r, time.monotonic() + CLEANUP_TIMEOUT_S)
-        if isinstance(reply, Failure) or reply[0].get("op") != "started":
-            self.alive = False
-            raise SandboxError("the sandbox worker did not start a submission")
 
     def end(self) -> tuple[bytes, int]:
         """Finish the current submission; returns its output (kept bytes, total bytes).
@@ -350,20 +346,32 @@ class Zygote:
         The worker kills the submission wherever it is, and everything it started, and wipes
         its scratch before it answers.
         """
+        self.end_start()
+        return self.end_wait()
+
+    def end_start(self) -> None:
+        """Ask the worker to end the submission, without waiting (see end_wait)."""
+        if not self.alive or self.ending:
+            return
+        self.ending = True
+        if not self._send(self.ctl_w, {"op": "end"}):
+            self.alive = False
+
+    def end_wait(self) -> tuple[bytes, int]:
+        """Wait until the worker confirms the submission and all it started are gone and its
+        scratch is wiped; returns the submission's output (kept bytes, total bytes)."""
+        self.end_start()
         if self.alive:
             deadline = time.monotonic() + CLEANUP_TIMEOUT_S
-            sent = self._send(self.ctl_w, {"op": "end"})
-            if sent and self.scratch is not None and self.cgroup is not None:
-                # process mode has no PID namespace to sweep: the cgroup knows every process
-                # the submission started, even one that left its session
-                _kill_members(self.cgroup, spare=self.proc.pid)
-            done = self._receive(self.ctl_r, deadline) if sent else None
+            done = self._receive(self.ctl_r, deadline)
             while isinstance(done, tuple) and done[0].get("op") == "exited":
                 done = self._receive(self.ctl_r, deadline)
             if not isinstance(done, tuple) or done[0].get("op") != "done":
                 self.alive = False
             else:
                 self._drain_data()
+        self.ending = False
+        self.buffer.clear()
         return self.sink.take(timeout=1.0 if self.alive else 0.1)
 
     def _drain_data(self) -> None:
