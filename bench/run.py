@@ -4,6 +4,7 @@ Prints one table and writes bench/results.json. Everything is measured in this o
 this machine, so the ratios are what to read (absolute numbers move with the machine's load).
 
     python bench/run.py [--n 1000] [--jobs 2] [--nbgrader-sample 20] [--sandbox auto]
+                        [--memory-n 10000]
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import platform
 import random
 import resource
@@ -21,11 +23,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader import Grader  # noqa: E402
+from grader import Grader, Submission  # noqa: E402
 from grader.service import find_submissions  # noqa: E402
 
 DEMO = ROOT / "examples" / "submissions"
@@ -64,38 +67,67 @@ def build_class(folder: Path, n: int, seed: int = 0) -> list[Path]:
     return files
 
 
-def measure_grader(folder: Path, jobs: int, sandbox: str) -> dict[str, object]:
-    t0 = time.perf_counter()
-    grader = Grader.create(ASSIGNMENT, sandbox=sandbox)
-    setup = time.perf_counter() - t0
-    subs = find_submissions(folder, grader.spec)
-    t1 = time.perf_counter()
+def measure_grader(grader: Grader, subs: list[Submission], jobs: int) -> dict[str, Any]:
+    """Grade `subs` in this process (warm workers started inside the timing)."""
+    t = time.perf_counter()
     cls = grader.grade_all(subs, jobs=jobs)
-    wall = time.perf_counter() - t1
+    wall = time.perf_counter() - t
     per = sorted(r.seconds * 1000 for r in cls.reports)
     return {
-        "mode": grader.sandbox.mode,
         "submissions": len(subs),
         "wall_s": wall,
-        "setup_s": setup,
         "per_second": len(subs) / wall,
         "ms_median": statistics.median(per),
         "ms_p95": per[int(0.95 * (len(per) - 1))],
-        "grader_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "worker_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "full_marks": sum(r.score == r.max_score for r in cls.reports),
     }
 
 
+def measure_cli(folder: Path, jobs: int, sandbox: str) -> dict[str, Any]:
+    """`grader grade` end to end (every report written, HTML pages included), in a new
+    process whose peak memory (VmHWM) is read from /proc while it runs."""
+    with tempfile.TemporaryDirectory(prefix="bench-out-") as out:
+        argv = [sys.executable, "-m", "grader", "grade", str(folder), "--out", out]
+        argv += ["--jobs", str(jobs), "--sandbox", sandbox, "--quiet"]
+        t = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL)
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _peak_kib(proc.pid))
+            time.sleep(0.05)
+        wall = time.perf_counter() - t
+    n = sum(1 for p in folder.iterdir() if p.is_dir())
+    return {
+        "submissions": n,
+        "wall_s": wall,
+        "per_second": n / wall,
+        "peak_mib": peak / 1024,
+        "exit": proc.returncode,
+    }
+
+
+def _peak_kib(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def worker_peak_mib() -> float:
+    """The largest resident size of any process this one has waited for (the workers)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 FLOOR = r"""
-import json, os, sys, time
+import json, os, pickle, sys, time
 import numpy as np
 files = json.loads(sys.argv[1])
-inputs = [np.random.default_rng(s).normal(size=shape) for s, shape in
-          [(1, (8, 8)), (2, (12, 10)), (3, (10, 10)), (4, (12, 8))]]
-kernel = np.random.default_rng(5).normal(size=(3, 3))
-signal = np.random.default_rng(6).normal(size=17)
-k1 = np.random.default_rng(7).normal(size=3)
+with open(sys.argv[2], "rb") as fh:
+    calls = pickle.load(fh)  # [(function name, (arrays...)), ...]: every case of the spec
 t = time.perf_counter()
 for path in files:
     r, w = os.pipe()
@@ -116,14 +148,9 @@ for path in files:
                 exec(compile(src, path, "exec"), ns)
             except Exception:
                 pass
-            for img in inputs:
+            for name, args in calls:
                 try:
-                    out += np.asarray(ns["convolve"](img, kernel), float).tobytes()
-                except Exception:
-                    pass
-            for _ in range(2):
-                try:
-                    out += np.asarray(ns["convolve1d"](signal, k1), float).tobytes()
+                    out += np.asarray(ns[name](*args), float).tobytes()
                 except Exception:
                     pass
         finally:
@@ -138,22 +165,26 @@ print(time.perf_counter() - t)
 """
 
 
-def measure_floor(files: list[Path], jobs: int) -> dict[str, object]:
-    """A bare fork of a warm interpreter running the same student code: no sandbox."""
+def measure_floor(files: list[Path], jobs: int, calls: list[Any]) -> dict[str, Any]:
+    """A bare fork of a warm interpreter running the same student code on the same test
+    cases, `jobs` at a time: no sandbox, no checks, no diagnosis, no reports."""
     py = [str(f) for f in files if "gus_syntax" not in str(f)]
     chunks = [py[i::jobs] for i in range(jobs)]
-    t = time.perf_counter()
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", FLOOR, json.dumps(c)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        for c in chunks
-    ]
-    for p in procs:
-        p.communicate(timeout=600)
-    wall = time.perf_counter() - t
+    with tempfile.NamedTemporaryFile(suffix=".pickle") as fh:
+        pickle.dump(calls, fh)
+        fh.flush()
+        t = time.perf_counter()
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", FLOOR, json.dumps(c), fh.name],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+            for c in chunks
+        ]
+        for p in procs:
+            p.communicate(timeout=600)
+        wall = time.perf_counter() - t
     return {"submissions": len(py), "wall_s": wall, "per_second": len(py) / wall}
 
 
@@ -169,7 +200,7 @@ def measure_check() -> float:
     return time.perf_counter() - t
 
 
-def measure_nbgrader(files: list[Path], sample: int) -> dict[str, object]:
+def measure_nbgrader(files: list[Path], sample: int) -> dict[str, Any]:
     """nbgrader 0.9 autograde on `sample` of the class's notebooks, one course, as taught."""
     source = ROOT / "assignments" / "source" / "convolution" / "convolution.ipynb"
     nbgrader = shutil.which("nbgrader")
@@ -208,13 +239,39 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--nbgrader-sample", type=int, default=20)
     ap.add_argument("--sandbox", default="auto")
+    ap.add_argument(
+        "--memory-n", type=int, default=10_000,
+        help="also run `grader grade` on a class this big and compare its peak memory "
+        "with the N-student run (0 skips it)",
+    )  # fmt: skip
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = ap.parse_args()
+    grader = Grader.create(ASSIGNMENT, sandbox=args.sandbox)
+    calls = [(pc.question.function, tuple(pc.inputs.values())) for pc in grader.cases]
     with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
-        files = build_class(Path(tmp), args.n)
-        ours = measure_grader(Path(tmp), args.jobs, args.sandbox)
-        floor = measure_floor(files, args.jobs)
-        nb = measure_nbgrader(files, args.nbgrader_sample)
+        folder = Path(tmp)
+        say(f"building a class of {args.n} ...")
+        files = build_class(folder, args.n)
+        subs = find_submissions(folder, grader.spec)
+        py = [s for s in subs if s.kind == "py"]
+        nb = [s for s in subs if s.kind == "ipynb"]
+        say("grading it (whole class, then .py only, then .ipynb only) ...")
+        ours = measure_grader(grader, subs, args.jobs)
+        ours_py = measure_grader(grader, py, args.jobs)
+        ours_nb = measure_grader(grader, nb, args.jobs)
+        say("the floor ...")
+        floor = measure_floor(files, args.jobs, calls)
+        floor_py = measure_floor([f for f in files if f.suffix == ".py"], args.jobs, calls)
+        say(f"nbgrader autograde on {args.nbgrader_sample} notebooks ...")
+        nbg = measure_nbgrader(files, args.nbgrader_sample)
+        say(f"`grader grade` end to end on {args.n} ...")
+        cli = measure_cli(folder, args.jobs, args.sandbox)
+    big: dict[str, Any] = {}
+    if args.memory_n:
+        with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
+            say(f"`grader grade` end to end on {args.memory_n} ...")
+            build_class(Path(tmp), args.memory_n)
+            big = measure_cli(Path(tmp), args.jobs, args.sandbox)
     check = measure_check()
     result = {
         "machine": {
@@ -223,27 +280,49 @@ def main() -> int:
             "platform": platform.platform(),
         },
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "jobs": args.jobs,
+        "mode": grader.sandbox.mode,
         "ours": ours,
+        "ours_py": ours_py,
+        "ours_ipynb": ours_nb,
         "floor": floor,
-        "nbgrader": nb,
+        "floor_py": floor_py,
+        "nbgrader": nbg,
+        "cli": cli,
+        "cli_big": big,
+        "worker_peak_mib": worker_peak_mib(),
+        "grader_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "check_cold_s": check,
     }
     rows = [
-        ("sandbox mode", ours["mode"]),
-        ("submissions", ours["submissions"]),
-        ("submissions per second", f"{ours['per_second']:.0f}"),
+        ("sandbox mode", grader.sandbox.mode),
+        ("submissions (.py / .ipynb)", f"{ours['submissions']} ({len(py)} / {len(nb)})"),
+        ("whole class: submissions per second", f"{ours['per_second']:.0f}"),
         ("ms per submission (median / p95)", f"{ours['ms_median']:.1f} / {ours['ms_p95']:.1f}"),
-        ("grader peak memory", f"{ours['grader_peak_mib']:.0f} MiB"),
-        ("worker peak memory", f"{ours['worker_peak_mib']:.0f} MiB"),
-        ("floor (bare fork, no sandbox) per second", f"{floor['per_second']:.0f}"),
-        ("ours / floor (time per submission)", f"{floor['per_second'] / ours['per_second']:.1f}x"),
+        (".py only: submissions per second", f"{ours_py['per_second']:.0f}"),
+        (".ipynb only: submissions per second", f"{ours_nb['per_second']:.0f}"),
+        ("floor (bare fork, no sandbox), whole class", f"{floor['per_second']:.0f} per second"),
+        ("ours / floor, whole class (time)", f"{floor['per_second'] / ours['per_second']:.1f}x"),
+        ("ours / floor, .py only (time)", f"{floor_py['per_second'] / ours_py['per_second']:.1f}x"),
     ]
-    if "per_second" in nb:
-        ratio = ours["per_second"] / nb["per_second"]
-        rows.append(("nbgrader autograde per second", f"{nb['per_second']:.2f}"))
-        rows.append(("ours / nbgrader (throughput)", f"{ratio:.0f}x"))
+    if "per_second" in nbg:
+        ratio = ours_nb["per_second"] / nbg["per_second"]
+        rows.append(("nbgrader autograde per second", f"{nbg['per_second']:.2f}"))
+        rows.append(("ours / nbgrader, notebooks (throughput)", f"{ratio:.0f}x"))
     else:
-        rows.append(("nbgrader", nb["skipped"]))
+        rows.append(("nbgrader", nbg["skipped"]))
+    rows.append(("grader peak memory (this process)", f"{result['grader_peak_mib']:.0f} MiB"))
+    rows.append(("worker peak memory", f"{result['worker_peak_mib']:.0f} MiB"))
+    rows.append(
+        (f"`grader grade` with all reports, {cli['submissions']}",
+         f"{cli['per_second']:.0f} per second, peak {cli['peak_mib']:.0f} MiB")
+    )  # fmt: skip
+    if big:
+        rows.append(
+            (f"`grader grade` with all reports, {big['submissions']}",
+             f"{big['per_second']:.0f} per second, peak {big['peak_mib']:.0f} MiB "
+             f"({big['peak_mib'] / cli['peak_mib']:.2f}x)")
+        )  # fmt: skip
     rows.append(("grader check, cold start", f"{check:.2f} s"))
     width = max(len(r[0]) for r in rows)
     print(f"Benchmark ({args.jobs} jobs, {os.cpu_count()} cores, {result['when']})")
@@ -253,6 +332,10 @@ def main() -> int:
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"written to {args.out}")
     return 0
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

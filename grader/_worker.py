@@ -370,23 +370,21 @@ def _sweep(child: int, in_pid_namespace: bool, reaped: bool = False) -> None:
     if not reaped:
         with contextlib.suppress(OSError):
             os.kill(child, 9)  # in case it had not yet made its own session
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(child, 0)  # killed: returns as soon as it is gone
     me = os.getpid()
     procs = os.environ.get("GRADER_CGROUP_PROCS", "")
     if in_pid_namespace or procs:
         for _ in range(2000):
             _reap()
-            others = [
-                p for p in (_cgroup_pids(procs) if procs else _live_pids()) if p not in (1, me)
-            ]
+            live = _cgroup_pids(procs) if procs else _live_pids()
+            others = [p for p in live if p not in (1, me)]
             if not others:
                 break
             for p in others:
                 with contextlib.suppress(OSError):
                     os.kill(p, 9)
             time.sleep(0.0005)
-    if not reaped:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(child, 0)  # killed above: this returns at once
     _reap()
 
 
@@ -409,10 +407,11 @@ def _reap() -> None:
 
 
 def _live_pids() -> list[int]:
-    """Processes in this PID namespace that are not zombies."""
+    """Processes in this PID namespace that are not zombies, but init and this one."""
     pids = []
+    skip = ("1", str(os.getpid()))
     for name in os.listdir("/proc"):
-        if name.isdigit():
+        if name.isdigit() and name not in skip:
             try:
                 with open(f"/proc/{name}/stat", "rb") as fh:
                     state = fh.read().rsplit(b")", 1)[1].split()[0]

@@ -307,6 +307,8 @@ def _grade(args: argparse.Namespace) -> int:
         def progress(done: int, total: int, rep: GradeReport) -> None:
             rep = notebook.original_source(rep, index[rep.student])
             files.write_student(rep, args.out)  # nothing finished is lost if the run dies
+            if not args.no_html:
+                _write_page(rep, grader, args.out)
             if bar is not None:
                 bar(done, total, rep)
 
@@ -324,7 +326,12 @@ def _grade(args: argparse.Namespace) -> int:
                 )
             else:
                 graded = grader.grade_all(
-                    todo, jobs=args.jobs, progress=progress, store=store, regrade=args.regrade
+                    todo,
+                    jobs=args.jobs,
+                    progress=progress,
+                    store=store,
+                    regrade=args.regrade,
+                    summaries=True,
                 )
     reports = tuple(
         notebook.original_source(rep, sub) for rep, sub in zip(graded.reports, subs, strict=True)
@@ -334,7 +341,7 @@ def _grade(args: argparse.Namespace) -> int:
         bar.finish()
     written = files.write_class(cls, args.out)
     if not args.no_html:
-        written |= _write_html(cls, grader, args.out, quiet=args.quiet)
+        written |= _write_dashboard(cls, args.out)
     if not args.quiet:
         print(terminal.class_table(cls, mistake_titles()))
         if cls.reused:
@@ -404,21 +411,22 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if report.score == report.max_score and report.cases else 1
 
 
-def _write_html(cls: ClassReport, grader: Grader, out: Path, *, quiet: bool) -> dict[str, Path]:
-    """One page per student in OUT/html/ and the class dashboard OUT/index.html."""
+def _page_link(student: str) -> str:
+    return f"html/{files.student_filename(student)}.html"
+
+
+def _write_page(rep: GradeReport, grader: Grader, out: Path) -> None:
+    """The student's page OUT/html/<student>.html."""
     from .report import html
 
-    def link(student: str) -> str:
-        return f"html/{files.student_filename(student)}.html"
+    files.write_text(out / _page_link(rep.student), html.render_student(rep, grader.cases))
 
-    bar = None if quiet else _Progress(label="pages")
-    for i, rep in enumerate(cls.reports, start=1):
-        files.write_text(out / link(rep.student), html.render_student(rep, grader.cases))
-        if bar is not None:
-            bar(i, len(cls.reports), rep)
-    if bar is not None:
-        bar.finish()
-    files.write_text(out / "index.html", html.render_class(cls, mistake_titles(), link))
+
+def _write_dashboard(cls: ClassReport, out: Path) -> dict[str, Path]:
+    """The class dashboard OUT/index.html (the students' pages are written as they finish)."""
+    from .report import html
+
+    files.write_text(out / "index.html", html.render_class(cls, mistake_titles(), _page_link))
     return {"html": out / "html", "dashboard": out / "index.html"}
 
 
@@ -458,9 +466,11 @@ def _report(args: argparse.Namespace) -> int:
     )
     for rep in reports:
         files.write_student(rep, args.out)
+        if not args.no_html:
+            _write_page(rep, grader, args.out)
     written = files.write_class(cls, args.out)
     if not args.no_html:
-        written |= _write_html(cls, grader, args.out, quiet=True)
+        written |= _write_dashboard(cls, args.out)
     print(terminal.class_table(cls, mistake_titles()))
     _print_written(written)
     return 0

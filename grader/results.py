@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Status = Literal["passed", "failed"]
@@ -78,6 +78,13 @@ class GradeReport:
     problems: tuple[str, ...] = ()
     output: str = ""
     graded: bool = True
+
+    def summary(self) -> GradeReport:
+        """The same report without what only the student's own pages show (returned arrays,
+        printed numbers, captured output): what class-level reports need, kept small so a
+        run's memory does not grow with the class."""
+        cases = tuple(replace(c, got=None, details="") for c in self.cases)
+        return replace(self, cases=cases, output="")
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,7 @@ from .outcomes import (
     matching,
 )
 from .spec import Limits
-from .workers import WORKER, Zygote, new_scratch
+from .workers import WORKER, Zygote, frame, new_scratch
 
 SANDBOX_WORKER = "/opt/grader/worker.py"
 SANDBOX_SCRATCH = "/scratch"
@@ -405,7 +405,7 @@ def _run(
         if not calls:
             holder.begin()
             load_id = f"{tag}-{next(ids)}"
-            sent = _send_load(holder.z, load_id, filename, kind, source, functions)
+            sent = holder.z.write(_load_frame(load_id, filename, kind, source, functions))
             load = _receive_load(holder.z, lim, end, load_id if sent else None)
         i = 0
         while i < len(calls):
@@ -416,20 +416,20 @@ def _run(
             if time.monotonic() >= end:
                 break
             batch = _batch(calls, i, timeouts)
+            frames = _call_frames(batch, tag, ids)
             if not holder.running:
-                # the load and the first calls go out together; the calls wait in the pipe
+                # the load and the first calls go out in one write; the calls wait in the pipe
                 holder.begin()
                 load_id = f"{tag}-{next(ids)}"
-                rids = _send_load(holder.z, load_id, filename, kind, source, functions)
-                if rids:
-                    rids += _send_calls(holder.z, batch, tag, ids)
-                load = _receive_load(holder.z, lim, end, load_id if rids else None)
+                load_frame = _load_frame(load_id, filename, kind, source, functions)
+                sent = holder.z.write(load_frame + b"".join(f for _, f in frames))
+                load = _receive_load(holder.z, lim, end, load_id if sent else None)
                 if load.failure or load.fatal:
                     break
-                rids = rids[1:]
             else:
-                rids = _send_calls(holder.z, batch, tag, ids)
-            for outcome in _receive_calls(holder.z, rids, len(batch), lim, end):
+                sent = holder.z.write(b"".join(f for _, f in frames))
+            rids = [rid for rid, _ in frames] if sent else []
+            for outcome in _receive_calls(holder.z, rids, lim, end):
                 if outcome.failure is not None:
                     holder.finish(cap)
                     if not holder.z.alive:
@@ -468,10 +468,10 @@ class _WorkerLost(Exception):
     """The warm worker itself died (the submission killed it): stop using it."""
 
 
-def _send_load(
-    z: Zygote, rid: str, filename: str, kind: str, source: bytes, functions: tuple[str, ...]
-) -> list[str]:
-    """Send the submission's file; [rid] when sent, [] when the worker is gone."""
+def _load_frame(
+    rid: str, filename: str, kind: str, source: bytes, functions: tuple[str, ...]
+) -> bytes:
+    """The request that runs the submission's file."""
     header = {
         "op": "load",
         "id": rid,
@@ -479,7 +479,7 @@ def _send_load(
         "kind": kind,
         "functions": list(functions),
     }
-    return [rid] if z.send(header, source) else []
+    return frame(header, source)
 
 
 def _receive_load(z: Zygote, lim: Limits, end: float, rid: str | None) -> LoadOutcome:
@@ -520,9 +520,9 @@ def _batch(calls: list[Call], start: int, timeouts: dict[str, int]) -> list[Call
     return batch
 
 
-def _send_calls(z: Zygote, batch: list[Call], tag: str, ids: Iterator[int]) -> list[str]:
-    """Send a batch of calls; their request ids (fewer than the batch if the worker died)."""
-    rids = []
+def _call_frames(batch: list[Call], tag: str, ids: Iterator[int]) -> list[tuple[str, bytes]]:
+    """The requests for a batch of calls, with their request ids."""
+    frames = []
     for call in batch:
         specs = [{"name": n, "dtype": a.dtype.str, "shape": list(a.shape)} for n, a in call.args]
         payload = b"".join(np.ascontiguousarray(a).tobytes() for _, a in call.args)
@@ -534,15 +534,11 @@ def _send_calls(z: Zygote, batch: list[Call], tag: str, ids: Iterator[int]) -> l
             "args": specs,
             "names": [n for n, _ in call.args],
         }
-        if not z.send(header, payload):
-            break
-        rids.append(rid)
-    return rids
+        frames.append((rid, frame(header, payload)))
+    return frames
 
 
-def _receive_calls(
-    z: Zygote, rids: list[str], size: int, lim: Limits, end: float
-) -> Iterator[CallOutcome]:
+def _receive_calls(z: Zygote, rids: list[str], lim: Limits, end: float) -> Iterator[CallOutcome]:
     """Yield the reply to each call of a batch in turn.
 
     Each call has its own deadline, counted from the moment the previous reply arrived (the
@@ -562,5 +558,5 @@ def _receive_calls(
             return
         head, data = reply
         yield decode_call(head, data, seconds)
-    if len(rids) < size:
+    if not rids:  # the requests could not be written: the worker is gone
         yield CallOutcome(failure=z.death())

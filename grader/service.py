@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,6 +160,7 @@ class Grader:
         progress: Progress | None = None,
         store: Store | None = None,
         regrade: bool = False,
+        summaries: bool = False,
     ) -> ClassReport:
         """Grade many submissions, `jobs` at a time; results keep the input order.
 
@@ -169,6 +171,8 @@ class Grader:
             store: where each result is committed as soon as it is graded; a result already
                 there for the same file and the same spec is reused instead of re-graded.
             regrade: grade everything again even when the store has a result.
+            summaries: keep only each report's summary (GradeReport.summary) once `progress`
+                has seen it whole, so memory stays flat however big the class.
         """
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
         t0 = time.monotonic()
@@ -192,11 +196,12 @@ class Grader:
                 store.save(self.spec.name, report, fhash, shash)
                 return report, False
 
-            for i, (report, was_stored) in enumerate(threads.map(one, todo), start=1):
-                reports.append(report)
+            results = _in_order(threads, one, todo, ahead=4 * jobs)
+            for i, (report, was_stored) in enumerate(results, start=1):
                 reused += was_stored
                 if progress is not None:
                     progress(i, len(todo), report)
+                reports.append(report.summary() if summaries else report)
         return ClassReport(
             assignment=self.spec.name,
             reports=tuple(reports),
@@ -208,6 +213,30 @@ class Grader:
             warnings=(self.warning,) if self.warning else (),
             reused=reused,
         )
+
+
+def _in_order(
+    threads: ThreadPoolExecutor,
+    fn: Callable[[Submission], tuple[GradeReport, bool]],
+    items: list[Submission],
+    *,
+    ahead: int,
+) -> Iterator[tuple[GradeReport, bool]]:
+    """fn(item) for each item, in order, run on `threads` at most `ahead` items in advance
+    (Executor.map would start them all: finished reports would pile up in memory whenever
+    the caller's progress, e.g. writing pages, is slower than grading)."""
+    pending: deque[Future[tuple[GradeReport, bool]]] = deque()
+    todo = iter(items)
+    for item in todo:
+        pending.append(threads.submit(fn, item))
+        if len(pending) >= ahead:
+            break
+    while pending:
+        result = pending.popleft().result()
+        for item in todo:
+            pending.append(threads.submit(fn, item))
+            break
+        yield result
 
 
 def find_submissions(root: Path, spec: Assignment) -> list[Submission]:

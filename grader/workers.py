@@ -158,7 +158,8 @@ class _ChildExited(Exception):
     """The control pipe spoke while a reply was awaited: the submission's process ended."""
 
 
-def _frame(header: dict[str, Any], payload: bytes = b"") -> bytes:
+def frame(header: dict[str, Any], payload: bytes = b"") -> bytes:
+    """One message: a 4-byte big-endian header length, the JSON header, the payload."""
     raw = json.dumps(dict(header, payload=len(payload))).encode()
     return struct.pack(">I", len(raw)) + raw + payload
 
@@ -222,7 +223,7 @@ class Zygote:
 
     # -- framing --------------------------------------------------------------------------------
     def _send(self, fd: int, header: dict[str, Any], payload: bytes = b"") -> bool:
-        data = memoryview(_frame(header, payload))
+        data = memoryview(frame(header, payload))
         try:
             while data:
                 n = os.write(fd, data)
@@ -287,8 +288,15 @@ class Zygote:
             )
 
     # -- the data channel (the submission's side) ------------------------------------------------
-    def send(self, header: dict[str, Any], payload: bytes = b"") -> bool:
-        return self._send(self.data_w, header, payload)
+    def write(self, frames: bytes) -> bool:
+        """Write whole requests (see frame) to the submission; False if the worker is gone."""
+        data = memoryview(frames)
+        try:
+            while data:
+                data = data[os.write(self.data_w, data) :]
+        except OSError:
+            return False
+        return True
 
     def receive(self, deadline: float) -> tuple[dict[str, Any], bytes] | Failure:
         """The submission's reply, or why none came (timeout, death, garbage)."""
