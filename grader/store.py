@@ -172,11 +172,18 @@ class Store:
         return out
 
 
+_REPORT_FIELDS = tuple(f.name for f in dataclasses.fields(GradeReport) if f.name != "cases")
+_CASE_FIELDS = tuple(f.name for f in dataclasses.fields(CaseResult) if f.name != "got")
+
+
 def report_to_json(report: GradeReport) -> str:
-    data = dataclasses.asdict(report)
-    for case in data["cases"]:
-        got = case.get("got")
-        case["got"] = got.tolist() if isinstance(got, np.ndarray) else None
+    data = {name: getattr(report, name) for name in _REPORT_FIELDS}
+    cases = []
+    for case in report.cases:
+        row = {name: getattr(case, name) for name in _CASE_FIELDS}
+        row["got"] = case.got.tolist() if isinstance(case.got, np.ndarray) else None
+        cases.append(row)
+    data["cases"] = cases
     return json.dumps(data)
 
 
