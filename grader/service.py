@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import verified
 from .cases import build_array
 from .reference import PreparedCase, prepare
 from .results import CaseResult, ClassReport, GradeReport
@@ -57,14 +58,18 @@ class Grader:
         Args:
             assignment: the assignment folder (or its assignment.toml).
             sandbox: "auto", "bwrap" or "process".
-            verify: cross-check every expected output with scipy (always, for grading;
-                `grader check` skips it to start in well under a second).
+            verify: cross-check every expected output with scipy (always, for grading, unless
+                this very spec and reference passed it before with the same versions: see
+                verified.py; `grader check` skips it to start in well under a second).
 
         Raises:
             SpecError, ReferenceError_, SandboxError: the grader cannot run.
         """
         spec = load_spec(assignment)
-        cases = tuple(prepare(spec, verify=verify))
+        checked = verified.key(spec.path, spec.reference) if verify else ""
+        cases = tuple(prepare(spec, verify=verify and not verified.known(checked)))
+        if verify:
+            verified.remember(checked)  # reached only when the cross-check passed
         mode, warning = choose_mode(sandbox)
         return cls(spec, cases, SandboxConfig(mode=mode, limits=spec.limits), warning)
 

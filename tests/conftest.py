@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,10 @@ FIXTURES = Path(__file__).resolve().parent / "submissions"
 DEMO = ROOT / "examples" / "submissions"
 SOLUTION = ROOT / "solutions" / "convolution.py"
 STUB = ASSIGNMENT / "convolution.py"
+
+# The record of specs already cross-checked with scipy lives in a folder of this session's own,
+# so every session checks its specs once (see grader/verified.py).
+os.environ["GRADER_CACHE_DIR"] = tempfile.mkdtemp(prefix="grader-test-cache-")
 
 # CI sets GRADER_REQUIRE_BWRAP=1: there the suite must run in the real sandbox.
 SANDBOX = os.environ.get("GRADER_TEST_SANDBOX") or (
