@@ -2,8 +2,10 @@
 
 Pages are rendered with Jinja2 templates from ``templates/`` with autoescaping on: student
 ids, messages and printed output are untrusted and always escaped. Each page carries its
-CSS inline and its pictures as data URIs, loads nothing from anywhere, and says so in a
-Content-Security-Policy. The dashboard's only script is a static file whose hash the policy
+CSS inline, loads nothing from anywhere, and says so in a Content-Security-Policy. A visible
+test's heatmaps are tables of cells coloured by CSS classes (`heatmaps`), not pictures; the
+dashboard's score histogram is the one picture (a PNG data URI), and matplotlib is imported
+only to draw it. The dashboard's only script is a static file whose hash the policy
 allows; no data is ever written into a script.
 """
 
@@ -24,7 +26,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..results import CaseResult, ClassReport, GradeReport
-from . import plots
+from . import heatmaps, plots
+from .heatmaps import Heatmaps
 
 if TYPE_CHECKING:
     from ..reference import PreparedCase
@@ -70,12 +73,13 @@ class CaseView:
         points: points earned.
         max_points: points available.
         visibility: Gradescope's visibility word.
-        shown: True for visible tests, whose data and pictures may be shown.
+        shown: True for visible tests, whose data and heatmaps may be shown.
         message: what went wrong, in words.
         hints: diagnoses of the mistake.
         notes: remarks that cost no points.
-        picture: data URI of the heatmaps ("" for hidden tests, for tests whose prepared
-            case is unknown, and on the page of a submission that could not be graded).
+        heatmaps: the inputs, expected and returned arrays and their difference as tables
+            of coloured cells (None for hidden tests, for tests whose prepared case is
+            unknown, and on the page of a submission that could not be graded).
         details: inputs, expected and returned values as text ("" for hidden tests).
     """
 
@@ -93,7 +97,7 @@ class CaseView:
     message: str
     hints: tuple[str, ...]
     notes: tuple[str, ...]
-    picture: str
+    heatmaps: Heatmaps | None
     details: str
 
 
@@ -116,11 +120,11 @@ class QuestionView:
 
 
 def render_student(report: GradeReport, prepared: Sequence[PreparedCase]) -> str:
-    """One student's page: score, problems, every test, pictures of the visible ones.
+    """One student's page: score, problems, every test, heatmaps of the visible ones.
 
     Hidden tests show their verdict, message and hints only: their inputs, expected arrays
     and the student's output never reach the page. A submission that could not be graded
-    gets no pictures.
+    gets no heatmaps.
 
     Args:
         report: the student's graded submission.
@@ -189,11 +193,11 @@ def render_class(cls: ClassReport, titles: Mapping[str, str], link: Callable[[st
 
 
 def _test_view(number: int, r: CaseResult, pc: PreparedCase | None, *, draw: bool) -> CaseView:
-    """One test's view; a picture only when it is visible, its case known and `draw` set."""
+    """One test's view; heatmaps only when it is visible, its case known and `draw` set."""
     shown = r.visibility == "visible" and not (pc is not None and pc.case.hidden)
-    picture = ""
+    maps = None
     if shown and draw and pc is not None:
-        picture = plots.heatmaps(pc.inputs, pc.expected, _array(r.got))
+        maps = heatmaps.build(pc.inputs, pc.expected, _array(r.got))
     return CaseView(
         number=number,
         anchor=f"test-{number}",
@@ -209,7 +213,7 @@ def _test_view(number: int, r: CaseResult, pc: PreparedCase | None, *, draw: boo
         message=r.message,
         hints=r.hints,
         notes=r.notes,
-        picture=picture,
+        heatmaps=maps,
         details=r.details if shown else "",
     )
 
@@ -336,6 +340,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["pts"] = _points
+    env.filters["cells"] = heatmaps.cells_html
+    env.filters["ramp"] = heatmaps.ramp_html
     return env
 
 
