@@ -259,9 +259,11 @@ def main() -> int:
         ours = measure_grader(grader, subs, args.jobs)
         ours_py = measure_grader(grader, py, args.jobs)
         ours_nb = measure_grader(grader, nb, args.jobs)
+        workers_mib = worker_peak_mib()  # before any other child process is waited for
         say("the floor ...")
         floor = measure_floor(files, args.jobs, calls)
         floor_py = measure_floor([f for f in files if f.suffix == ".py"], args.jobs, calls)
+        floor_nb = measure_floor([f for f in files if f.suffix == ".ipynb"], args.jobs, calls)
         say(f"nbgrader autograde on {args.nbgrader_sample} notebooks ...")
         nbg = measure_nbgrader(files, args.nbgrader_sample)
         say(f"`grader grade` end to end on {args.n} ...")
@@ -287,10 +289,11 @@ def main() -> int:
         "ours_ipynb": ours_nb,
         "floor": floor,
         "floor_py": floor_py,
+        "floor_ipynb": floor_nb,
         "nbgrader": nbg,
         "cli": cli,
         "cli_big": big,
-        "worker_peak_mib": worker_peak_mib(),
+        "worker_peak_mib": workers_mib,
         "grader_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "check_cold_s": check,
     }
@@ -301,9 +304,17 @@ def main() -> int:
         ("ms per submission (median / p95)", f"{ours['ms_median']:.1f} / {ours['ms_p95']:.1f}"),
         (".py only: submissions per second", f"{ours_py['per_second']:.0f}"),
         (".ipynb only: submissions per second", f"{ours_nb['per_second']:.0f}"),
-        ("floor (bare fork, no sandbox), whole class", f"{floor['per_second']:.0f} per second"),
+        (
+            "floor (bare fork, no sandbox) per second",
+            f"{floor['per_second']:.0f} whole class, "
+            f"{floor_py['per_second']:.0f} .py, {floor_nb['per_second']:.0f} .ipynb",
+        ),
         ("ours / floor, whole class (time)", f"{floor['per_second'] / ours['per_second']:.1f}x"),
         ("ours / floor, .py only (time)", f"{floor_py['per_second'] / ours_py['per_second']:.1f}x"),
+        (
+            "ours / floor, .ipynb only (time)",
+            f"{floor_nb['per_second'] / ours_nb['per_second']:.1f}x",
+        ),
     ]
     if "per_second" in nbg:
         ratio = ours_nb["per_second"] / nbg["per_second"]

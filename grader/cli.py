@@ -426,7 +426,7 @@ def _write_dashboard(cls: ClassReport, out: Path) -> dict[str, Path]:
     """The class dashboard OUT/index.html (the students' pages are written as they finish)."""
     from .report import html
 
-    files.write_text(out / "index.html", html.render_class(cls, mistake_titles(), _page_link))
+    files.write_chunks(out / "index.html", html.stream_class(cls, mistake_titles(), _page_link))
     return {"html": out / "html", "dashboard": out / "index.html"}
 
 

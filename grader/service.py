@@ -183,6 +183,7 @@ class Grader:
         t0 = time.monotonic()
         todo = list(subs)
         reports: list[GradeReport] = []
+        shared: dict[CaseResult, CaseResult] = {}
         reused = 0
         shash = spec_hash(self.spec.path, self.spec.reference) if store else ""
         jobs = max(1, jobs)
@@ -206,7 +207,7 @@ class Grader:
                 reused += was_stored
                 if progress is not None:
                     progress(i, len(todo), report)
-                reports.append(report.summary() if summaries else report)
+                reports.append(report.summary(shared) if summaries else report)
         return ClassReport(
             assignment=self.spec.name,
             reports=tuple(reports),

@@ -15,7 +15,7 @@ import base64
 import hashlib
 import statistics
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -165,13 +165,22 @@ def render_class(cls: ClassReport, titles: Mapping[str, str], link: Callable[[st
     Returns:
         The page, as HTML text.
     """
+    return "".join(stream_class(cls, titles, link))
+
+
+def stream_class(
+    cls: ClassReport, titles: Mapping[str, str], link: Callable[[str], str]
+) -> Iterator[str]:
+    """render_class, piece by piece: one student's row exists at a time, so writing the
+    dashboard of a big class takes little memory."""
     reports = cls.reports
     n = len(reports)
     columns = _columns(reports)
     scores = [r.score for r in reports]
     script = _static("sort.js")
-    return _render(
-        "class.html",
+    template = _environment().get_template("class.html")
+    return template.generate(
+        style=Markup(_static("style.css")),
         cls=cls,
         n=n,
         mean=statistics.fmean(scores) if scores else None,
@@ -181,7 +190,7 @@ def render_class(cls: ClassReport, titles: Mapping[str, str], link: Callable[[st
         histogram=plots.histogram(scores, cls.max_score),
         tests=_pass_rates(reports, columns),
         mistakes=_mistakes(reports, titles),
-        students=[_student_row(r, columns, link) for r in reports],
+        students=(_student_row(r, columns, link) for r in reports),
         legend=[(k, MARKS[k], VERDICTS[k]) for k in MARKS],
         script=Markup(script),
         script_hash=_sha256(script),
