@@ -12,6 +12,7 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 from . import nbgrader_bridge, notebook
 from .errors import GraderError, UsageError
 from .report import files, terminal
+from .report.pages import PageWriter, page_link, write_page
 from .results import ClassReport, GradeReport
 from .service import Grader, find_submissions, hidden_summary, mistake_titles
 from .store import Store
@@ -307,12 +309,17 @@ def _grade(args: argparse.Namespace) -> int:
         def progress(done: int, total: int, rep: GradeReport) -> None:
             rep = notebook.original_source(rep, index[rep.student])
             files.write_student(rep, args.out)  # nothing finished is lost if the run dies
-            if not args.no_html:
-                _write_page(rep, grader, args.out)
+            if pages is not None:
+                pages(rep)
             if bar is not None:
                 bar(done, total, rep)
 
-        with Store(args.out / STORE_NAME) as store:
+        with (
+            Store(args.out / STORE_NAME) as store,
+            contextlib.nullcontext(None)
+            if args.no_html
+            else PageWriter(grader.cases, args.out, students=len(subs)) as pages,
+        ):
             if args.scheduler:
                 from .distributed import grade_on_cluster
 
@@ -411,22 +418,11 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if report.score == report.max_score and report.cases else 1
 
 
-def _page_link(student: str) -> str:
-    return f"html/{files.student_filename(student)}.html"
-
-
-def _write_page(rep: GradeReport, grader: Grader, out: Path) -> None:
-    """The student's page OUT/html/<student>.html."""
-    from .report import html
-
-    files.write_text(out / _page_link(rep.student), html.render_student(rep, grader.cases))
-
-
 def _write_dashboard(cls: ClassReport, out: Path) -> dict[str, Path]:
     """The class dashboard OUT/index.html (the students' pages are written as they finish)."""
     from .report import html
 
-    files.write_chunks(out / "index.html", html.stream_class(cls, mistake_titles(), _page_link))
+    files.write_chunks(out / "index.html", html.stream_class(cls, mistake_titles(), page_link))
     return {"html": out / "html", "dashboard": out / "index.html"}
 
 
@@ -467,7 +463,7 @@ def _report(args: argparse.Namespace) -> int:
     for rep in reports:
         files.write_student(rep, args.out)
         if not args.no_html:
-            _write_page(rep, grader, args.out)
+            write_page(rep, grader.cases, args.out)
     written = files.write_class(cls, args.out)
     if not args.no_html:
         written |= _write_dashboard(cls, args.out)

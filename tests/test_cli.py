@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -215,3 +216,24 @@ def test_same_student_twice_keeps_both(tmp_path: Path) -> None:
     assert names == ["ada.json", "ada_2.json"]
     rows = list(csv.DictReader((out / "grades.csv").read_text().splitlines()))
     assert sorted(r["score"] for r in rows) == ["0", "16"]
+
+
+def test_big_class_pages_come_from_the_helper_process_unchanged(
+    demo_run: tuple[int, Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Are the pages a big class gets (rendered in a helper process) the very pages a small
+    class gets (rendered in place), every one of them?"""
+    from grader.report import pages
+
+    monkeypatch.setattr(pages, "HELPER_FROM", 1)
+    out = tmp_path / "reports"
+    assert main(["grade", str(DEMO), "--out", str(out), "--sandbox", SANDBOX, "--quiet"]) == 0
+    inline = sorted((demo_run[1] / "html").iterdir())
+    helped = sorted((out / "html").iterdir())
+    assert [p.name for p in helped] == [p.name for p in inline] and len(inline) >= 10
+
+    def steady(text: str) -> str:  # the only difference allowed: how long grading took
+        return re.sub(r"Graded in [0-9.]+ s", "", text)
+
+    for a, b in zip(inline, helped, strict=True):
+        assert steady(a.read_text()) == steady(b.read_text()), a.name
