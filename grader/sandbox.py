@@ -264,39 +264,6 @@ def _worker_env(home: str) -> dict[str, str]:
 # --- one submission ------------------------------------------------------------------------------
 
 
-def run_submission(
-    cfg: SandboxConfig,
-    *,
-    filename: str,
-    kind: str,
-    source: bytes,
-    functions: tuple[str, ...],
-    calls: list[Call],
-    pool: WorkerPool | None = None,
-) -> SubmissionRun:
-    """Load a submission in a fresh child of a warm worker and make each call in turn.
-
-    A call that times out or kills the child is reported as that call's failure; a fresh child
-    then reloads the submission for the next call, as long as the submission's own time limit
-    lasts. Once a function has timed out on TIMEOUTS_BEFORE_SKIP calls, its remaining calls
-    are failed as timeouts without being run (an endless loop would only burn the same time
-    again). A failure while loading fails every call.
-
-    Raises:
-        SandboxError: only when the sandbox itself cannot be started.
-    """
-    return run_and_judge(
-        cfg,
-        filename=filename,
-        kind=kind,
-        source=source,
-        functions=functions,
-        calls=calls,
-        pool=pool,
-        judge=lambda load, outcomes: None,
-    )[0]
-
-
 def run_and_judge(
     cfg: SandboxConfig,
     *,
@@ -308,10 +275,22 @@ def run_and_judge(
     judge: Callable[[LoadOutcome, tuple[CallOutcome, ...]], T],
     pool: WorkerPool | None = None,
 ) -> tuple[SubmissionRun, T]:
-    """run_submission, and judge(load, call outcomes) while the worker cleans up after it.
+    """Run a submission in a fresh child of a warm worker; judge(load, call outcomes) while
+    the worker cleans up after it.
 
-    The grader's own work on the answers (comparing, diagnosing) then overlaps with the
-    worker killing the submission's processes and wiping its scratch.
+    The calls are made in turn. A call that times out or kills the child is reported as that
+    call's failure; a fresh child then reloads the submission for the next call, as long as
+    the submission's own time limit lasts. Once a function has timed out on
+    TIMEOUTS_BEFORE_SKIP calls, its remaining calls are failed as timeouts without being run
+    (an endless loop would only burn the same time again). A failure while loading fails
+    every call. The grader's own work on the answers (comparing, diagnosing) overlaps with
+    the worker killing the submission's processes and wiping its scratch.
+
+    Returns:
+        What the submission did, and what judge returned.
+
+    Raises:
+        SandboxError: only when the sandbox itself cannot be started.
     """
     own = pool is None
     workers = pool if pool is not None else WorkerPool(cfg)
@@ -319,10 +298,8 @@ def run_and_judge(
     try:
         load, outcomes = _run(holder, cfg.limits, filename, kind, source, functions, calls)
         verdict = judge(load, outcomes)
-        out, n = holder.end_wait()
         cap = cfg.limits.output_kib * 1024
-        holder.kept += out[: max(0, cap - len(holder.kept))]
-        holder.total += n
+        holder.finish(cap)
         run = SubmissionRun(
             load=load,
             calls=outcomes,
