@@ -164,6 +164,17 @@ def frame(header: dict[str, Any], payload: bytes = b"") -> bytes:
     return struct.pack(">I", len(raw)) + raw + payload
 
 
+def _write_all(fd: int, data: bytes) -> bool:
+    """Write every byte; False when the reader is gone."""
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError:
+        return False
+    return True
+
+
 class Zygote:
     """One warm worker process and its pipes: data (to the submission), control, output."""
 
@@ -223,14 +234,7 @@ class Zygote:
 
     # -- framing --------------------------------------------------------------------------------
     def _send(self, fd: int, header: dict[str, Any], payload: bytes = b"") -> bool:
-        data = memoryview(frame(header, payload))
-        try:
-            while data:
-                n = os.write(fd, data)
-                data = data[n:]
-        except OSError:
-            return False
-        return True
+        return _write_all(fd, frame(header, payload))
 
     def _read(self, fd: int, n: int, deadline: float, watch: int | None = None) -> bytes | None:
         """n bytes from fd; the data channel is read in big chunks (many replies at once)
@@ -290,13 +294,7 @@ class Zygote:
     # -- the data channel (the submission's side) ------------------------------------------------
     def write(self, frames: bytes) -> bool:
         """Write whole requests (see frame) to the submission; False if the worker is gone."""
-        data = memoryview(frames)
-        try:
-            while data:
-                data = data[os.write(self.data_w, data) :]
-        except OSError:
-            return False
-        return True
+        return _write_all(self.data_w, frames)
 
     def receive(self, deadline: float) -> tuple[dict[str, Any], bytes] | Failure:
         """The submission's reply, or why none came (timeout, death, garbage)."""
@@ -348,17 +346,9 @@ class Zygote:
             self.alive = False
             raise SandboxError("the sandbox worker is gone")
 
-    def end(self) -> tuple[bytes, int]:
-        """Finish the current submission; returns its output (kept bytes, total bytes).
-
-        The worker kills the submission wherever it is, and everything it started, and wipes
-        its scratch before it answers.
-        """
-        self.end_start()
-        return self.end_wait()
-
     def end_start(self) -> None:
-        """Ask the worker to end the submission, without waiting (see end_wait)."""
+        """Ask the worker to end the submission: it kills the submission wherever it is, and
+        everything it started, and wipes its scratch. Nothing is awaited (see end_wait)."""
         if not self.alive or self.ending:
             return
         self.ending = True
