@@ -23,7 +23,7 @@ from pathlib import Path
 from . import nbgrader_bridge, notebook
 from .errors import GraderError, UsageError
 from .report import files, terminal
-from .report.pages import PageWriter, page_link, write_page
+from .report.pages import PageWriter, page_link
 from .results import ClassReport, GradeReport
 from .service import Grader, find_submissions, hidden_summary, mistake_titles
 from .store import Store
@@ -357,9 +357,25 @@ def _grade(args: argparse.Namespace) -> int:
                 "same spec); --regrade grades them again."
             )
         _print_written(written)
+    _warn_pages(pages)
     if db_url is not None:
         _write_gradebook(args, db_url, course, root, grader, cls)
     return 0
+
+
+def _warn_pages(pages: PageWriter | None) -> None:
+    """Say loudly which students' HTML pages could not be written (grading went on)."""
+    if pages is None or not pages.failed:
+        return
+    names = ", ".join(f"{student} ({why})" for student, why in pages.failed[:10])
+    more = f" and {len(pages.failed) - 10} more" if len(pages.failed) > 10 else ""
+    print(
+        f"WARNING: the HTML page of {len(pages.failed)} "
+        f"student{'s' if len(pages.failed) != 1 else ''} could not be written: "
+        f"{names}{more}. Their results.json and every other report are complete; "
+        "`grader report` writes the pages again.",
+        file=sys.stderr,
+    )
 
 
 def _write_gradebook(
@@ -460,10 +476,13 @@ def _report(args: argparse.Namespace) -> int:
         started="(from the results store)",
         reused=len(reports),
     )
-    for rep in reports:
-        files.write_student(rep, args.out)
-        if not args.no_html:
-            write_page(rep, grader.cases, args.out)
+    pages = None if args.no_html else PageWriter(grader.cases, args.out, students=len(reports))
+    with pages if pages is not None else contextlib.nullcontext():
+        for rep in reports:
+            files.write_student(rep, args.out)
+            if pages is not None:
+                pages(rep)
+    _warn_pages(pages)
     written = files.write_class(cls, args.out)
     if not args.no_html:
         written |= _write_dashboard(cls, args.out)

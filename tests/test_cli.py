@@ -237,3 +237,29 @@ def test_big_class_pages_come_from_the_helper_process_unchanged(
 
     for a, b in zip(inline, helped, strict=True):
         assert steady(a.read_text()) == steady(b.read_text()), a.name
+
+
+def test_a_page_that_cannot_be_written_does_not_stop_the_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Does a failing page cost only that page: every student graded, every other page and
+    report written, and a loud warning naming the student?"""
+    from grader.report import html
+
+    real = html.render_student
+
+    def flaky(report, prepared):  # type: ignore[no-untyped-def]
+        if report.student == "chen_flipped":
+            raise RuntimeError("no room on the disk")
+        return real(report, prepared)
+
+    monkeypatch.setattr(html, "render_student", flaky)
+    out = tmp_path / "reports"
+    assert main(["grade", str(DEMO), "--out", str(out), "--sandbox", SANDBOX, "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "HTML page of 1 student could not be written: chen_flipped" in err
+    assert "no room on the disk" in err
+    students = {p.stem for p in (out / "results").glob("*.json")}
+    assert "chen_flipped" in students and len(students) >= 10
+    assert {p.stem for p in (out / "html").glob("*.html")} == students - {"chen_flipped"}
+    assert (out / "index.html").is_file()

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
-from ..errors import GraderError
 from ..reference import PreparedCase
 from ..results import GradeReport
 from . import files
@@ -56,13 +55,18 @@ def _write(rep: GradeReport) -> None:
 
 
 class PageWriter:
-    """Writes pages as students finish: in a helper process for big classes."""
+    """Writes pages as students finish: in a helper process for big classes.
+
+    A page that cannot be written never stops the grading: the student is listed in
+    `failed` with the reason (their results.json and every other report are unaffected).
+    """
 
     def __init__(self, cases: Sequence[PreparedCase], out: Path, *, students: int) -> None:
         self.cases = cases
         self.out = out
         self.pool: ProcessPoolExecutor | None = None
-        self.waiting: deque[Future[None]] = deque()
+        self.waiting: deque[tuple[str, Future[None]]] = deque()
+        self.failed: list[tuple[str, str]] = []
         if students >= HELPER_FROM:
             context = multiprocessing.get_context("forkserver")
             self.pool = ProcessPoolExecutor(
@@ -71,39 +75,36 @@ class PageWriter:
 
     def __call__(self, rep: GradeReport) -> None:
         if self.pool is None:
-            write_page(rep, self.cases, self.out)
+            try:
+                write_page(rep, self.cases, self.out)
+            except Exception as exc:
+                self.failed.append((rep.student, _reason(exc)))
             return
-        self.waiting.append(self.pool.submit(_write, rep))
+        self.waiting.append((rep.student, self.pool.submit(_write, rep)))
         while len(self.waiting) > MAX_WAITING:
-            self._finish(self.waiting.popleft())
+            self._finish(*self.waiting.popleft())
 
     def close(self) -> None:
-        """Wait for every page.
-
-        Raises:
-            GraderError: a page could not be written (the pages after it still were).
-        """
-        errors: list[BaseException] = []
+        """Wait for every page."""
         try:
             while self.waiting:
-                try:
-                    self._finish(self.waiting.popleft())
-                except GraderError as exc:
-                    errors.append(exc)
+                self._finish(*self.waiting.popleft())
         finally:
             if self.pool is not None:
                 self.pool.shutdown()
-        if errors:
-            raise errors[0]
 
-    def _finish(self, future: Future[None]) -> None:
+    def _finish(self, student: str, future: Future[None]) -> None:
         try:
             future.result()
-        except Exception as exc:
-            raise GraderError(f"could not write a student's HTML page: {exc}") from exc
+        except Exception as exc:  # the helper died, or the page could not be written
+            self.failed.append((student, _reason(exc)))
 
     def __enter__(self) -> PageWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
