@@ -49,7 +49,7 @@ VENV_IN_SANDBOX = "/opt/venv"
 SYSTEM_DIRS = ("/usr/", "/lib/", "/lib64/", "/bin/")
 TIMEOUTS_BEFORE_SKIP = 2
 PIPELINE_BYTES = 32 << 10  # well under a pipe's 64 KiB buffer
-MAX_REPLACEMENTS = 3  # fresh workers one submission may cost by killing its own
+MAX_REPLACEMENTS = 4  # fresh workers one submission may cost by killing its own
 LOST = "was not run: the file's code kept killing the sandbox that runs it"
 SKIPPED = f"was not run: it already timed out on {TIMEOUTS_BEFORE_SKIP} earlier tests"
 # Modules imported once in the warm worker. scipy.signal is not among them: it makes every
@@ -375,6 +375,7 @@ def _run(
     load = LoadOutcome()
     lost = False
     timeouts: dict[str, int] = {}
+    deaths: dict[int, int] = {}  # call index -> deaths of the worker while it was in flight
     tag = secrets.token_hex(6)  # request ids: this tag and a counter
     ids = iter(range(1 << 62))
 
@@ -411,10 +412,13 @@ def _run(
                     holder.finish(cap)
                     if not holder.z.alive:
                         # The worker itself died: an earlier call of this file may have killed
-                        # it, so this call is not to blame. Run it again on a fresh worker.
+                        # it, so this call is not to blame: run it again on a fresh worker. A
+                        # call in flight at two deaths is the one that kills: it fails.
+                        deaths[i] = deaths.get(i, 0) + 1
                         if not holder.replace():
                             raise _WorkerLost
-                        break
+                        if deaths[i] < 2:
+                            break
                     if outcome.failure.outcome == "timeout":
                         fn = calls[i].function
                         timeouts[fn] = timeouts.get(fn, 0) + 1

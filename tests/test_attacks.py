@@ -462,7 +462,7 @@ def test_lifting_the_memory_limit(sandboxed: Grader) -> None:
 
 @pytest.mark.parametrize(
     ("name", "times"),
-    [("kill_parent.py", 4), ("stop_parent.py", 1)],
+    [("kill_parent.py", 4), ("kill_parent_then_hang.py", 2), ("stop_parent.py", 1)],
 )
 def test_signalling_the_parent(sandboxed: Grader, name: str, times: int) -> None:
     """Does SIGKILL or SIGSTOP sent to the parent process cost only the case that sent it?"""
