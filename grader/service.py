@@ -66,7 +66,7 @@ class Grader:
             SpecError, ReferenceError_, SandboxError: the grader cannot run.
         """
         spec = load_spec(assignment)
-        checked = verified.key(spec.path, spec.reference) if verify else ""
+        checked = verified.key(spec_hash(spec.path, spec.reference)) if verify else ""
         cases = tuple(prepare(spec, verify=verify and not verified.known(checked)))
         if verify:
             verified.remember(checked)  # reached only when the cross-check passed

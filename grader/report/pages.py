@@ -29,10 +29,6 @@ _CASES: Sequence[PreparedCase] = ()
 _OUT = Path()
 
 
-def page_path(out: Path, student: str) -> Path:
-    return out / page_link(student)
-
-
 def page_link(student: str) -> str:
     """A student's page, relative to the output folder (as the dashboard links to it)."""
     return f"html/{files.student_filename(student)}.html"
@@ -42,7 +38,7 @@ def write_page(rep: GradeReport, cases: Sequence[PreparedCase], out: Path) -> No
     """Render and write one student's page OUT/html/<student>.html."""
     from . import html
 
-    files.write_text(page_path(out, rep.student), html.render_student(rep, cases))
+    files.write_text(out / page_link(rep.student), html.render_student(rep, cases))
 
 
 def _start(cases: Sequence[PreparedCase], out: Path) -> None:
