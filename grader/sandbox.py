@@ -47,6 +47,12 @@ SANDBOX_WORKER = "/opt/grader/worker.py"
 SANDBOX_SCRATCH = "/scratch"
 VENV_IN_SANDBOX = "/opt/venv"
 SYSTEM_DIRS = ("/usr/", "/lib/", "/lib64/", "/bin/")
+# What the worker keeps of root's powers inside bubblewrap: enough to give each submission its
+# own mount and IPC namespaces (SYS_ADMIN), its own uid (SETUID, SETGID), and to kill what it
+# left (KILL) and remove its files (DAC_OVERRIDE, FOWNER).
+WORKER_CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_DAC_OVERRIDE",
+               "CAP_FOWNER", "CAP_CHOWN")  # fmt: skip
+STUDENT_UIDS = (1_900_000_000, 2_000_000_000)
 TIMEOUTS_BEFORE_SKIP = 2
 PIPELINE_BYTES = 32 << 10  # well under a pipe's 64 KiB buffer
 MAX_REPLACEMENTS = 4  # fresh workers one submission may cost by killing its own
@@ -105,10 +111,7 @@ def choose_mode(requested: str) -> tuple[str, str]:
         SandboxError: when bwrap was asked for and cannot run here.
     """
     if requested == "process":
-        return "process", (
-            "sandbox: plain child process with resource limits (no bubblewrap); "
-            "student code can read files this user can read."
-        )
+        return "process", PROCESS_WORDS[process_isolation()]
     if requested not in ("auto", "bwrap"):
         raise SandboxError(f"unknown sandbox mode {requested!r} (auto, bwrap or process)")
     why = bwrap_available()
@@ -116,10 +119,49 @@ def choose_mode(requested: str) -> tuple[str, str]:
         return "bwrap", ""
     if requested == "bwrap":
         raise SandboxError(f"--sandbox bwrap: {why}. Install the 'bubblewrap' package.")
+    level = process_isolation()
+    if level == "private":
+        return "process", f"WARNING: {why}; {PROCESS_WORDS[level]}"
     return "process", (
-        f"WARNING: {why}; grading in a plain child process with resource limits. "
-        "Student code is NOT isolated from this machine's files. Install 'bubblewrap'."
+        f"WARNING: {why}; {PROCESS_WORDS[level]} Install 'bubblewrap' for real grading."
     )
+
+
+PROCESS_WORDS = {
+    "private": (
+        "sandbox: plain child process (no bubblewrap), as root: student code runs under an "
+        "unprivileged uid of its own, with a private view of the file system (no project, "
+        "no reference, no other submission, no network) and its own /tmp."
+    ),
+    "uid": (
+        "sandbox: plain child process (no bubblewrap), as root without namespaces: student "
+        "code runs under an unprivileged uid of its own; it can read files that every user "
+        "can read, and the network is not blocked."
+    ),
+    "none": (
+        "sandbox: plain child process with resource limits (no bubblewrap); student code "
+        "can read files this user can read."
+    ),
+}
+
+
+def process_isolation() -> str:
+    """What process mode gives here: "private" (root, and the kernel lets us make mount
+    namespaces: an unprivileged uid and a private view), "uid" (root in a container that
+    forbids namespaces: an unprivileged uid only) or "none" (not root: the grader's user)."""
+    if os.geteuid() != 0:
+        return "none"
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child only reports through its exit code
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            os._exit(0 if libc.unshare(0x00020000) == 0 else 1)  # CLONE_NEWNS
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return "private" if status == 0 else "uid"
 
 
 def _python_binds(python: str) -> tuple[list[tuple[str, str]], str]:
@@ -149,16 +191,32 @@ def _python_binds(python: str) -> tuple[list[tuple[str, str]], str]:
 
 
 def _bwrap_argv(python: str) -> list[str]:
+    """bubblewrap's command line: new namespaces of every kind, a read-only view of the
+    Python installation and nothing else, no environment but ours.
+
+    As root (CI, Gradescope, a grading server) the worker stays root in bubblewrap's
+    namespaces, with only the capabilities it needs to give each submission its own mount
+    and IPC namespaces and its own unprivileged uid (see _worker.zygote); the submission then
+    cannot signal, trace, re-limit or write to the worker. As any other user, bubblewrap
+    maps that user to uid 65534 in a user namespace of its own.
+    """
+    if os.geteuid() == 0:
+        who = [
+            "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--cap-drop", "ALL",
+            *(x for cap in WORKER_CAPS for x in ("--cap-add", cap)),
+        ]  # fmt: skip
+    else:
+        who = [
+            "--unshare-all", "--unshare-user", "--disable-userns",
+            "--cap-drop", "ALL", "--uid", "65534", "--gid", "65534",
+        ]  # fmt: skip
     argv = [
         "bwrap",
-        "--unshare-all",
-        "--unshare-user",
-        "--disable-userns",
+        *who,
         "--die-with-parent",
         "--new-session",
-        "--cap-drop", "ALL",
-        "--uid", "65534",
-        "--gid", "65534",
         "--hostname", "sandbox",
         "--ro-bind", "/usr", "/usr",
         "--ro-bind-try", "/lib", "/lib",
@@ -180,6 +238,14 @@ def _bwrap_argv(python: str) -> list[str]:
     return argv
 
 
+def _student_uid() -> int | None:
+    """The unprivileged uid one warm worker's submissions run under (root only): a uid of
+    its own, so two workers' submissions cannot signal each other either."""
+    if os.geteuid() != 0:
+        return None
+    return STUDENT_UIDS[0] + secrets.randbelow(STUDENT_UIDS[1] - STUDENT_UIDS[0])
+
+
 def start_worker(cfg: SandboxConfig) -> Zygote:
     """Start one warm worker for this configuration.
 
@@ -187,20 +253,41 @@ def start_worker(cfg: SandboxConfig) -> Zygote:
         SandboxError: it cannot start.
     """
     cap = cfg.limits.output_kib * 1024
-    init = {"memory_mib": cfg.limits.memory_mib, "cpu_s": int(cfg.limits.submission_timeout_s) + 1}
+    init: dict[str, Any] = {
+        "memory_mib": cfg.limits.memory_mib,
+        "cpu_s": int(cfg.limits.submission_timeout_s) + 1,
+        "uid": _student_uid(),
+        "private_tmp": os.geteuid() == 0,
+    }
     preload = ",".join(cfg.preload)
     if cfg.mode == "bwrap":
         argv = _bwrap_argv(cfg.python)
         argv += ["--ro-bind", str(WORKER), SANDBOX_WORKER]
-        argv += ["--setenv", "GRADER_PRELOAD", preload, "--setenv", "GRADER_PID_NAMESPACE", "1"]
-        for key in ("GRADER_CONTROL_IN", "GRADER_CONTROL_OUT"):
-            argv += ["--setenv", key, "{" + key + "}"]
+        argv += ["--setenv", "GRADER_PRELOAD", preload]
+        argv += ["--setenv", "GRADER_CONTROL", "{GRADER_CONTROL}"]
         argv += [_python_binds(cfg.python)[1], "-I", "-X", "faulthandler", SANDBOX_WORKER]
+        init["pid_namespace"] = True
         return Zygote(argv, {"PATH": os.environ.get("PATH", "/usr/bin")}, None, init, cap)
     scratch = new_scratch()
+    if init["uid"] is not None:
+        init["view"] = _visible_paths(cfg.python, scratch)
     argv = [cfg.python, "-I", "-X", "faulthandler", str(WORKER)]
     env = _worker_env(scratch) | {"GRADER_PRELOAD": preload}
     return Zygote(argv, env, scratch, init, cap, scratch=scratch)
+
+
+def _visible_paths(python: str, scratch: str) -> list[str]:
+    """What process mode as root keeps visible in the worker's private view: the Python
+    installation (and its virtual environment) and the scratch folder; every other
+    top-level folder but the system's becomes empty (see _worker._private_view)."""
+    binds, _ = _python_binds(python)
+    keep = {src for src, _ in binds}
+    exe = Path(python)
+    venv = exe.parent.parent
+    if (venv / "pyvenv.cfg").is_file():
+        keep.add(str(venv))
+    keep.add(scratch)
+    return sorted(keep)
 
 
 class WorkerPool:
@@ -274,6 +361,7 @@ def run_and_judge(
     calls: list[Call],
     judge: Callable[[LoadOutcome, tuple[CallOutcome, ...]], T],
     pool: WorkerPool | None = None,
+    support: tuple[tuple[str, bytes], ...] = (),
 ) -> tuple[SubmissionRun, T]:
     """Run a submission in a fresh child of a warm worker; judge(load, call outcomes) while
     the worker cleans up after it.
@@ -296,7 +384,7 @@ def run_and_judge(
     workers = pool if pool is not None else WorkerPool(cfg)
     holder = _Holder(workers, workers.acquire())
     try:
-        load, outcomes = _run(holder, cfg.limits, filename, kind, source, functions, calls)
+        load, outcomes = _run(holder, cfg.limits, filename, kind, source, functions, calls, support)
         verdict = judge(load, outcomes)
         cap = cfg.limits.output_kib * 1024
         holder.finish(cap)
@@ -366,6 +454,7 @@ def _run(
     source: bytes,
     functions: tuple[str, ...],
     calls: list[Call],
+    support: tuple[tuple[str, bytes], ...] = (),
 ) -> tuple[LoadOutcome, tuple[CallOutcome, ...]]:
     """Make the calls; on return the submission's process is still being ended (the caller
     waits for that with holder.end_wait())."""
@@ -383,7 +472,7 @@ def _run(
         if not calls:
             holder.begin()
             load_id = f"{tag}-{next(ids)}"
-            sent = holder.z.write(_load_frame(load_id, filename, kind, source, functions))
+            sent = holder.z.write(_load_frame(load_id, filename, kind, source, functions, support))
             load = _receive_load(holder.z, lim, end, load_id if sent else None)
         i = 0
         while i < len(calls):
@@ -399,9 +488,16 @@ def _run(
                 # the load and the first calls go out in one write; the calls wait in the pipe
                 holder.begin()
                 load_id = f"{tag}-{next(ids)}"
-                load_frame = _load_frame(load_id, filename, kind, source, functions)
+                load_frame = _load_frame(load_id, filename, kind, source, functions, support)
                 sent = holder.z.write(load_frame + b"".join(f for _, f in frames))
                 load = _receive_load(holder.z, lim, end, load_id if sent else None)
+                if load.failure and not holder.z.alive:
+                    # the worker died under the load: an earlier call may have killed it;
+                    # a load in flight at two deaths is the one that kills
+                    holder.finish(cap)
+                    deaths[-1] = deaths.get(-1, 0) + 1
+                    if deaths[-1] < 2 and holder.replace():
+                        continue
                 if load.failure or load.fatal:
                     break
             else:
@@ -450,17 +546,24 @@ class _WorkerLost(Exception):
 
 
 def _load_frame(
-    rid: str, filename: str, kind: str, source: bytes, functions: tuple[str, ...]
+    rid: str,
+    filename: str,
+    kind: str,
+    source: bytes,
+    functions: tuple[str, ...],
+    support: tuple[tuple[str, bytes], ...] = (),
 ) -> bytes:
-    """The request that runs the submission's file."""
-    header = {
+    """The request that runs the submission's file (its other files follow its bytes)."""
+    header: dict[str, Any] = {
         "op": "load",
         "id": rid,
         "filename": filename,
         "kind": kind,
         "functions": list(functions),
     }
-    return frame(header, source)
+    if support:
+        header["support"] = [[name, len(data)] for name, data in support]
+    return frame(header, source + b"".join(data for _, data in support))
 
 
 def _receive_load(z: Zygote, lim: Limits, end: float, rid: str | None) -> LoadOutcome:

@@ -17,10 +17,10 @@ import secrets
 import select
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -34,76 +34,6 @@ READ_CHUNK = 1 << 16
 WORKER_FAILED = 70  # the exit code of a submission process whose worker code failed
 START_TIMEOUT_S = 60.0
 CLEANUP_TIMEOUT_S = 5.0
-
-
-class _OutputSink(threading.Thread):
-    """Drains the worker's stdout/stderr; keeps the first `cap` bytes of each submission.
-
-    The worker writes an end marker after each submission's clean-up, so every byte is
-    counted for the submission that printed it.
-    """
-
-    def __init__(self, fd: int, cap: int) -> None:
-        super().__init__(daemon=True)
-        self.fd = fd
-        self.cap = cap
-        self.cond = threading.Condition()
-        self.kept = bytearray()
-        self.total = 0
-        self.marker = b""
-        self.ended = False
-        self.eof = False
-
-    def expect(self, marker: bytes) -> None:
-        with self.cond:
-            self.marker = marker
-            self.ended = False
-
-    def _add(self, data: bytes) -> None:
-        self.total += len(data)
-        room = self.cap - len(self.kept)
-        if room > 0:
-            self.kept += data[:room]
-
-    def run(self) -> None:
-        pending = b""
-        while True:
-            try:
-                chunk = os.read(self.fd, 1 << 16)
-            except OSError:
-                chunk = b""
-            with self.cond:
-                if not chunk:
-                    self._add(pending)
-                    self.eof = True
-                    self.cond.notify_all()
-                    return
-                data = pending + chunk
-                marker = self.marker
-                i = data.find(marker) if marker else -1
-                if i >= 0:
-                    self._add(data[:i])
-                    self.ended = True
-                    self.marker = b""
-                    self.cond.notify_all()
-                    self.cond.wait_for(lambda: not self.ended or self.eof, timeout=5.0)
-                    data = data[i + len(marker) :]
-                    marker = self.marker
-                keep = max(0, len(marker) - 1) if marker else 0
-                cut = len(data) - keep
-                self._add(data[:cut])
-                pending = data[cut:]
-
-    def take(self, timeout: float = 2.0) -> tuple[bytes, int]:
-        """The current submission's output (kept bytes, total bytes), once its marker came."""
-        with self.cond:
-            self.cond.wait_for(lambda: self.ended or self.eof or not self.marker, timeout)
-            kept, total = bytes(self.kept), self.total
-            self.kept = bytearray()
-            self.total = 0
-            self.ended = False
-            self.cond.notify_all()
-        return kept, total
 
 
 PIDS_ROOT = Path("/sys/fs/cgroup/pids")
@@ -155,7 +85,7 @@ def _remove_cgroup(path: Path) -> None:
 
 
 class _ChildExited(Exception):
-    """The control pipe spoke while a reply was awaited: the submission's process ended."""
+    """The control socket spoke while a reply was awaited: the submission's process ended."""
 
 
 def frame(header: dict[str, Any], payload: bytes = b"") -> bytes:
@@ -164,157 +94,237 @@ def frame(header: dict[str, Any], payload: bytes = b"") -> bytes:
     return struct.pack(">I", len(raw)) + raw + payload
 
 
-def _write_all(fd: int, data: bytes) -> bool:
-    """Write every byte; False when the reader is gone."""
-    view = memoryview(data)
-    try:
-        while view:
-            view = view[os.write(fd, view) :]
-    except OSError:
-        return False
-    return True
+class _Session:
+    """One submission's own pipes, as the grader holds them: requests out (non-blocking, so a
+    submission that stops reading, or shrinks the pipe, can only time out), replies in, and
+    its output in (the first `cap` bytes kept, the rest counted and dropped)."""
+
+    def __init__(self, cap: int) -> None:
+        req_r, self.req_w = os.pipe2(os.O_CLOEXEC)
+        self.rep_r, rep_w = os.pipe2(os.O_CLOEXEC)
+        self.out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        os.set_blocking(self.req_w, False)
+        self.theirs = [req_r, rep_w, out_w]
+        self.pending = bytearray()  # request bytes not yet written
+        self.buffer = bytearray()  # reply bytes read but not yet parsed
+        self.cap = cap
+        self.kept = bytearray()
+        self.total = 0
+        self.out_open = True
+
+    def hand_over(self) -> None:
+        """Close the submission's ends here once the worker has them."""
+        for fd in self.theirs:
+            os.close(fd)
+        self.theirs = []
+
+    def output(self) -> None:
+        """Read what the submission printed so far (never blocks)."""
+        try:
+            chunk = os.read(self.out_r, 1 << 16)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self.out_open = False
+            return
+        self.total += len(chunk)
+        room = self.cap - len(self.kept)
+        if room > 0:
+            self.kept += chunk[:room]
+
+    def flush(self) -> bool:
+        """Write what the pipe takes now; False when the submission's end is gone."""
+        while self.pending:
+            try:
+                n = os.write(self.req_w, self.pending)
+            except BlockingIOError:
+                return True
+            except OSError:
+                self.pending.clear()
+                return False
+            del self.pending[:n]
+        return True
+
+    def close(self) -> None:
+        for fd in (*self.theirs, self.req_w, self.rep_r, self.out_r):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.theirs = []
 
 
 class Zygote:
-    """One warm worker process and its pipes: data (to the submission), control, output."""
+    """One warm worker process: its control socket and the session of its submission."""
 
     def __init__(self, argv: list[str], env: dict[str, str], cwd: str | None, init: dict[str, Any],
                  output_cap: int, scratch: str | None = None) -> None:  # fmt: skip
         self.scratch = scratch
-        ctl_in_r, ctl_in_w = os.pipe()  # grader -> worker
-        ctl_out_r, ctl_out_w = os.pipe()  # worker -> grader
-        fds = {"{GRADER_CONTROL_IN}": str(ctl_in_r), "{GRADER_CONTROL_OUT}": str(ctl_out_w)}
-        argv = [fds.get(a, a) for a in argv]
+        self.cap = output_cap
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        argv = [a.replace("{GRADER_CONTROL}", str(theirs.fileno())) for a in argv]
         self.cgroup = _pids_cgroup()
         if self.cgroup is not None:  # join the cgroup first, so every descendant is in it
             join = 'echo $$ > "$0/cgroup.procs" && exec "$@"'
             argv = ["/bin/sh", "-c", join, str(self.cgroup), *argv]
-        env = dict(env, GRADER_CONTROL_IN=str(ctl_in_r), GRADER_CONTROL_OUT=str(ctl_out_w))
+        env = dict(env, GRADER_CONTROL=str(theirs.fileno()))
         if self.cgroup is not None and scratch is not None:
             # process mode has no PID namespace to sweep: the cgroup knows every process
             # the submission started, even one that left its session
             env["GRADER_CGROUP_PROCS"] = str(self.cgroup / "cgroup.procs")
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115  # the worker's own messages, kept open
         try:
             self.proc = subprocess.Popen(
                 argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                stdout=self.log,
+                stderr=self.log,
                 cwd=cwd,
                 env=env,
                 start_new_session=True,
-                pass_fds=(ctl_in_r, ctl_out_w),
+                pass_fds=(theirs.fileno(),),
             )
         except OSError as exc:
-            for fd in (ctl_in_r, ctl_in_w, ctl_out_r, ctl_out_w):
-                os.close(fd)
+            mine.close()
+            theirs.close()
+            self.log.close()
             if self.cgroup is not None:
                 _remove_cgroup(self.cgroup)
             self._remove_scratch()
             raise SandboxError(f"could not start the sandbox worker: {exc}") from exc
-        os.close(ctl_in_r)
-        os.close(ctl_out_w)
-        self.ctl_w = ctl_in_w
-        self.ctl_r = ctl_out_r
-        assert self.proc.stdin and self.proc.stdout and self.proc.stderr
-        self.data_w = self.proc.stdin.fileno()
-        self.data_r = self.proc.stdout.fileno()
-        self.buffer = bytearray()  # data-channel bytes read but not yet parsed
+        theirs.close()
+        self.ctl = mine
+        self.ctl_fd = mine.fileno()
+        self.session: _Session | None = None
         self.ending = False  # "end" sent, "done" not yet read
-        self.sink = _OutputSink(self.proc.stderr.fileno(), output_cap)
-        self.sink.start()
         self.alive = True
-        self._send(self.ctl_w, dict(init, op="init"))
-        ready = self._receive(self.ctl_r, time.monotonic() + START_TIMEOUT_S)
-        if isinstance(ready, Failure) or ready[0].get("op") != "ready":
-            err = self.sink.take()[0].decode(errors="replace").strip().splitlines()
+        self.ready: dict[str, Any] = {}
+        self._order(dict(init, op="init"))
+        ready = self._control(time.monotonic() + START_TIMEOUT_S)
+        if isinstance(ready, Failure) or ready.get("op") != "ready":
+            self.log.seek(0)
+            err = self.log.read(1 << 16).decode(errors="replace").strip().splitlines()
             self.close()
             detail = err[-1] if err else "no answer"
             raise SandboxError(f"the sandbox worker did not start: {detail}")
+        self.ready = ready
 
-    # -- framing --------------------------------------------------------------------------------
-    def _send(self, fd: int, header: dict[str, Any], payload: bytes = b"") -> bool:
-        return _write_all(fd, frame(header, payload))
+    # -- the control socket ---------------------------------------------------------------------
+    def _order(self, header: dict[str, Any], fds: list[int] | None = None) -> bool:
+        raw = json.dumps(header).encode()
+        msg = struct.pack(">I", len(raw)) + raw
+        try:
+            if fds:
+                socket.send_fds(self.ctl, [msg], fds)
+            else:
+                self.ctl.send(msg)
+        except OSError:
+            self.alive = False
+            return False
+        return True
 
-    def _read(self, fd: int, n: int, deadline: float, watch: int | None = None) -> bytes | None:
-        """n bytes from fd; the data channel is read in big chunks (many replies at once)
-        into a buffer that is emptied when the submission ends."""
-        buffered = fd == self.data_r
-        buf = self.buffer if buffered else bytearray()
-        fds = [fd] if watch is None else [fd, watch]
-        while len(buf) < n:
+    def _control(self, deadline: float) -> dict[str, Any] | Failure:
+        """The worker's next control message (it is trusted code: it only reports)."""
+        while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError
-            ready, _, _ = select.select(fds, [], [], left)
-            if not ready:
-                raise TimeoutError
-            if fd not in ready:
-                raise _ChildExited
-            chunk = os.read(fd, max(n - len(buf), READ_CHUNK) if buffered else n - len(buf))
-            if not chunk:
-                return None
-            buf += chunk
-        out = bytes(buf[:n])
-        del buf[:n]
-        return out
-
-    def _receive(
-        self, fd: int, deadline: float, watch: int | None = None
-    ) -> tuple[dict[str, Any], bytes] | Failure:
+                return Failure("timeout", "")
+            ready, _, _ = select.select([self.ctl_fd], [], [], left)
+            if ready:
+                break
         try:
-            head = self._read(fd, 4, deadline, watch)
-            if head is None:
+            msg = self.ctl.recv(1 << 16)
+            if not msg:
                 return self.death()
+            (n,) = struct.unpack(">I", msg[:4])
+            head = json.loads(msg[4 : 4 + n])
+        except (OSError, ValueError, struct.error):
+            return self.death()
+        return head if isinstance(head, dict) else self.death()
+
+    # -- the data channel (the submission's side) ------------------------------------------------
+    def write(self, frames: bytes) -> bool:
+        """Queue whole requests (see frame) for the submission; False if it is gone. They are
+        written as the submission reads them, while replies are awaited."""
+        s = self.session
+        if s is None or not self.alive:
+            return False
+        s.pending += frames
+        return s.flush()
+
+    def receive(self, deadline: float) -> tuple[dict[str, Any], bytes] | Failure:
+        """The submission's next reply, or why none came (timeout, death, garbage)."""
+        s = self.session
+        if s is None:
+            return Failure("crashed", "crashed")
+        try:
+            head = self._take(s, 4, deadline)
             (n,) = struct.unpack(">I", head)
             if n > MAX_HEADER:
                 return Failure("protocol", "The submission's process sent an oversized reply.")
-            raw = self._read(fd, n, deadline, watch)
-            if raw is None:
-                return self.death()
-            header = json.loads(raw)
+            header = json.loads(self._take(s, n, deadline))
             if not isinstance(header, dict):
                 raise ValueError("reply is not an object")
             size = header.get("payload", 0)
             if not isinstance(size, int) or not 0 <= size <= MAX_RESULT_BYTES:
                 return Failure("protocol", "The submission's process sent an oversized reply.")
-            payload = self._read(fd, size, deadline, watch) if size else b""
-            if payload is None:
-                return self.death()
+            payload = self._take(s, size, deadline) if size else b""
             return header, payload
         except TimeoutError:
             return Failure("timeout", "")
         except _ChildExited:
             return self._child_exit()
+        except EOFError:
+            return self._child_exit(closed=True)
         except (ValueError, UnicodeDecodeError, RecursionError):
             return Failure(
                 "protocol", "The submission's process sent something unreadable to the grader."
             )
 
-    # -- the data channel (the submission's side) ------------------------------------------------
-    def write(self, frames: bytes) -> bool:
-        """Write whole requests (see frame) to the submission; False if the worker is gone."""
-        return _write_all(self.data_w, frames)
+    def _take(self, s: _Session, n: int, deadline: float) -> bytes:
+        """n reply bytes; meanwhile requests are written and output is read. Every wait is
+        bounded by the deadline, whatever the submission does to its pipes."""
+        buf = s.buffer
+        while len(buf) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            reads = [s.rep_r, self.ctl_fd] + ([s.out_r] if s.out_open else [])
+            writes = [s.req_w] if s.pending else []
+            readable, writable, _ = select.select(reads, writes, [], left)
+            if writable:
+                s.flush()
+            if s.out_r in readable:
+                s.output()
+            if s.rep_r in readable:
+                chunk = os.read(s.rep_r, max(n - len(buf), READ_CHUNK))
+                if not chunk:
+                    raise EOFError
+                buf += chunk
+            elif self.ctl_fd in readable:
+                raise _ChildExited
+        out = bytes(buf[:n])
+        del buf[:n]
+        return out
 
-    def receive(self, deadline: float) -> tuple[dict[str, Any], bytes] | Failure:
-        """The submission's reply, or why none came (timeout, death, garbage)."""
-        return self._receive(self.data_r, deadline, watch=self.ctl_r)
-
-    def _child_exit(self) -> Failure:
+    def _child_exit(self, closed: bool = False) -> Failure:
         """The worker reports that the submission's process ended without replying."""
-        msg = self._receive(self.ctl_r, time.monotonic() + CLEANUP_TIMEOUT_S)
-        if isinstance(msg, Failure) or msg[0].get("op") != "exited":
+        broke = Failure("crashed", "broke its connection to the grader (closed its pipes?)")
+        # a process that closed its reply pipe may still be alive: then it broke the pipe
+        msg = self._control(time.monotonic() + (1.0 if closed else CLEANUP_TIMEOUT_S))
+        if closed and isinstance(msg, Failure) and msg.outcome == "timeout":
+            return broke
+        if isinstance(msg, Failure) or msg.get("op") != "exited":
             self.alive = False
             return msg if isinstance(msg, Failure) else Failure("crashed", "crashed")
-        head = msg[0]
-        sig = head.get("signal")
+        sig = msg.get("signal")
         if isinstance(sig, int) and sig in SIGNALS:
             if sig == signal.SIGXCPU:
                 return Failure("timeout", "used up its CPU time")
             return Failure("crashed", f"crashed ({SIGNAL_WORDS.get(signal.Signals(sig), sig)})")
-        code = head.get("code")
+        code = msg.get("code")
         if code == WORKER_FAILED:
-            return Failure("crashed", "broke its connection to the grader (closed its pipes?)")
+            return broke
         return Failure("exited", f"exited before returning (exit code {code})")
 
     def death(self) -> Failure:
@@ -333,54 +343,64 @@ class Zygote:
 
     # -- submissions ----------------------------------------------------------------------------
     def begin(self) -> None:
-        """Fork a fresh child for the next submission. Nothing is awaited: the first reply on
-        the data channel shows the child is there (requests can be sent right away).
+        """Fork a fresh child for the next submission, on pipes of its own. Nothing is
+        awaited: the first reply shows the child is there (requests can be sent right away).
 
         Raises:
             SandboxError: the worker is broken (the caller replaces it).
         """
-        marker = b"\x00grader-end-" + secrets.token_hex(8).encode() + b"\x00"
-        self.sink.expect(marker)
-        order = {"op": "start", "marker": marker.decode()}
-        if not self.alive or self.proc.poll() is not None or not self._send(self.ctl_w, order):
+        session = _Session(self.cap)
+        if not self.alive or self.proc.poll() is not None:
+            session.close()
             self.alive = False
             raise SandboxError("the sandbox worker is gone")
+        if not self._order({"op": "start"}, session.theirs):
+            session.close()
+            raise SandboxError("the sandbox worker is gone")
+        session.hand_over()
+        self.session = session
 
     def end_start(self) -> None:
         """Ask the worker to end the submission: it kills the submission wherever it is, and
-        everything it started, and wipes its scratch. Nothing is awaited (see end_wait)."""
-        if not self.alive or self.ending:
+        everything it started. Nothing is awaited (see end_wait)."""
+        if not self.alive or self.ending or self.session is None:
             return
         self.ending = True
-        if not self._send(self.ctl_w, {"op": "end"}):
-            self.alive = False
+        self._order({"op": "end"})
 
     def end_wait(self) -> tuple[bytes, int]:
-        """Wait until the worker confirms the submission and all it started are gone and its
-        scratch is wiped; returns the submission's output (kept bytes, total bytes)."""
+        """Wait until the worker confirms the submission and all it started are gone; returns
+        the submission's output (kept bytes, total bytes)."""
         self.end_start()
-        if self.alive:
-            deadline = time.monotonic() + CLEANUP_TIMEOUT_S
-            done = self._receive(self.ctl_r, deadline)
-            while isinstance(done, tuple) and done[0].get("op") == "exited":
-                done = self._receive(self.ctl_r, deadline)
-            if not isinstance(done, tuple) or done[0].get("op") != "done":
-                self.alive = False
-            else:
-                self._drain_data()
+        s = self.session
+        self.session = None
         self.ending = False
-        self.buffer.clear()
-        return self.sink.take(timeout=1.0 if self.alive else 0.1)
-
-    def _drain_data(self) -> None:
-        """Throw away reply bytes of a killed submission, so the next one starts clean."""
-        while True:
-            ready, _, _ = select.select([self.data_r], [], [], 0)
-            if not ready:
-                return
-            if not os.read(self.data_r, 1 << 16):
-                self.alive = False
-                return
+        if s is None:
+            return b"", 0
+        deadline = time.monotonic() + CLEANUP_TIMEOUT_S
+        done = False
+        while self.alive and time.monotonic() < deadline:
+            reads = [self.ctl_fd] + ([s.out_r] if s.out_open else [])
+            readable, _, _ = select.select(reads, [], [], max(0.0, deadline - time.monotonic()))
+            if s.out_r in readable:
+                s.output()
+            if self.ctl_fd in readable:
+                msg = self._control(deadline)
+                if isinstance(msg, Failure) or msg.get("op") not in ("exited", "done"):
+                    self.alive = False
+                elif msg.get("op") == "done":
+                    done = True
+                    break
+        if not done:
+            self.alive = False  # it did not confirm in time: throw the whole worker away
+        else:
+            os.set_blocking(s.out_r, False)
+            while s.out_open:  # everything that held the pipe is gone: this ends at once
+                s.output()
+                if s.out_open and not select.select([s.out_r], [], [], 0.2)[0]:
+                    break
+        s.close()
+        return bytes(s.kept), s.total
 
     def close(self) -> None:
         """End the worker and everything it started."""
@@ -390,16 +410,13 @@ class Zygote:
         with contextlib.suppress(OSError):
             self.proc.kill()
         self.proc.wait()
-        for fd in (self.ctl_w, self.ctl_r):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        for stream in (self.proc.stdin, self.proc.stdout):
-            with contextlib.suppress(OSError):
-                if stream:
-                    stream.close()
-        self.sink.join(timeout=2.0)
-        if self.proc.stderr:
-            self.proc.stderr.close()
+        with contextlib.suppress(OSError):
+            self.ctl.close()
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+        with contextlib.suppress(OSError):
+            self.log.close()
         if self.cgroup is not None:
             _remove_cgroup(self.cgroup)
             self.cgroup = None

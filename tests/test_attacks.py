@@ -29,6 +29,7 @@ import pytest
 
 from grader import Grader, GradeReport, Submission
 from grader.report.files import write_all
+from grader.sandbox import process_isolation
 
 from .conftest import ASSIGNMENT, FIXTURES, ROOT, fast
 
@@ -112,6 +113,17 @@ def section(output: str, name: str) -> str:
     """The text a leak attack printed after `LEAK <name>:`, up to the next LEAK line."""
     start = output.index(f"LEAK {name}:") + len(f"LEAK {name}:")
     return output[start : output.index("\nLEAK ", start)].strip()
+
+
+def isolated(g: Grader) -> bool:
+    """Does this grader's sandbox hide the machine's files and network (bubblewrap, or
+    process mode as root where mount namespaces can be made)?"""
+    return g.sandbox.mode == "bwrap" or process_isolation() == "private"
+
+
+def environ_lines(out: str) -> list[str]:
+    """What the leak attack printed of its ancestors' environments."""
+    return [ln.split(" names: ", 1)[1] for ln in out.splitlines() if " environ names: " in ln]
 
 
 def has_cap_sys_resource() -> bool:
@@ -345,10 +357,10 @@ def test_reading_the_solution(sandboxed: Grader) -> None:
     """Can a submission find and use solutions/convolution.py by absolute or relative path?"""
     path = ATTACKS / "read_solution.py"
     report = sandboxed.grade(Submission(path.stem, path))
-    if sandboxed.sandbox.mode == "bwrap":
+    if isolated(sandboxed):
         assert (report.score, marks(report)) == (5, ONE_D_ONLY)
         assert "nothing found" in report.output
-    else:  # process mode: the repository is readable by the same user; documented limit
+    else:  # process mode as a plain user: the repository is readable; documented limit
         assert (report.score, marks(report)) == (FULL, ALL_PASS)
         assert "stolen from" in report.output
 
@@ -377,14 +389,20 @@ def test_leaking_spec_and_processes(sandboxed: Grader) -> None:
     if sandboxed.sandbox.mode == "bwrap":
         assert section(out, "spec") == "<no spec>"
         assert "seed = 203" not in out
-        assert set(cwds) == {"/scratch"}  # only sandbox processes are visible
+        # only sandbox processes are visible, and the worker's are not readable
+        assert set(cwds) <= {"/scratch", "<PermissionError>"}
         assert all(
             "pytest" not in c and c.startswith(("bwrap", sys.executable, "/opt/venv/"))
             for c in cmdlines
         )
         assert section(out, "init cmdline").startswith("bwrap ")
         assert str(ROOT) not in section(out, "mounts")
-    else:  # process mode: the spec and the grader's own process are readable (documented)
+    elif isolated(sandboxed):  # process mode as root: another uid, a private view
+        assert section(out, "spec") == "<no spec>"
+        assert "seed = 203" not in out
+        assert set(cwds) == {"<PermissionError>"}  # the grader's processes are root's
+        assert all(n == "<PermissionError>" or "=" not in n for n in environ_lines(out))
+    else:  # process mode as a plain user: the spec and the grader are readable (documented)
         assert "seed = 203" in section(out, "spec")
         assert grader_cmdline.strip()[:300] in cmdlines
         assert os.getcwd() in cwds
@@ -399,10 +417,10 @@ def test_forged_results_never_reach_the_report(sandboxed: Grader, canary: Path) 
     report = cls.reports[0]
     assert (report.score, marks(report)) == (0, "xxxxxxx|xxxxx")
     results = canary / "reports" / "results"
-    if sandboxed.sandbox.mode == "bwrap":
+    if isolated(sandboxed):
         assert snapshot(canary) == before
         assert "blocked" not in report.output and "forged" not in report.output
-    else:  # process mode: /tmp is shared, the forgery lands (documented limit)
+    else:  # process mode as a plain user: /tmp is shared, the forgery lands (documented)
         assert '"score": 16.0' in (results / "victim.json").read_text()
         assert (canary / "reports" / "grades.csv").is_symlink()
     write_all(cls, canary / "reports")
@@ -419,9 +437,9 @@ def test_editing_another_submission(sandboxed: Grader, canary: Path) -> None:
     path = ATTACKS / "edit_other_submission.py"
     report = sandboxed.grade(Submission(path.stem, path))
     assert (report.score, marks(report)) == (5, ONE_D_ONLY)
-    if sandboxed.sandbox.mode == "bwrap":
+    if isolated(sandboxed):
         assert snapshot(canary) == before
-    else:  # process mode: same user, same /tmp (documented limit)
+    else:  # process mode as a plain user: same user, same /tmp (documented limit)
         assert "sabotage" in (canary / "submissions" / "other_student.py").read_text()
         assert not (canary / "victim.txt").exists()
     assert snapshot(*REPO_DIRS) == repo
@@ -436,11 +454,11 @@ def test_network_to_localhost(sandboxed: Grader, listener: socket.socket) -> Non
         conn, _ = listener.accept()
     except TimeoutError:
         conn = None
-    if sandboxed.sandbox.mode == "bwrap":
+    if isolated(sandboxed):
         assert conn is None
         assert (report.score, marks(report)) == (5, ONE_D_ONLY)
         assert "no network" in report.output
-    else:  # process mode: the network is not blocked (documented limit)
+    else:  # process mode as a plain user: the network is not blocked (documented limit)
         assert conn is not None
         with conn:
             conn.settimeout(1.0)

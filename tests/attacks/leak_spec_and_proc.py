@@ -50,7 +50,11 @@ for pid in _ancestors():
     environ = _read(f"/proc/{pid}/environ", 1 << 20)
     names = sorted(item.split("=", 1)[0] for item in environ.split(" ") if "=" in item)
     print(f"LEAK ancestor {pid} cmdline:", _read(f"/proc/{pid}/cmdline", 300))
-    print(f"LEAK ancestor {pid} cwd:", os.path.realpath(f"/proc/{pid}/cwd"))
+    try:
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+    except OSError as exc:
+        cwd = f"<{type(exc).__name__}>"
+    print(f"LEAK ancestor {pid} cwd:", cwd)
     print(f"LEAK ancestor {pid} environ names:", names if names else environ)
 init = _read("/proc/1/cmdline")
 print("LEAK init cmdline:", os.path.basename(init.split(" ")[0]), f"({len(init)} chars)")
