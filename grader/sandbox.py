@@ -231,6 +231,10 @@ def _bwrap_argv(python: str) -> list[str]:
         "--clearenv",
     ]  # fmt: skip
     binds, _ = _python_binds(python)
+    parents = sorted({str(p) for _, dst in binds for p in Path(dst).parents if str(p) != "/"})
+    for folder in parents:  # made traversable: bubblewrap would copy the host's 0700 of /root
+        if not folder.startswith(SYSTEM_DIRS) and folder + "/" not in SYSTEM_DIRS:
+            argv += ["--perms", "0755", "--dir", folder]
     for src, dst in binds:
         argv += ["--ro-bind", src, dst]
     for key, value in _worker_env(SANDBOX_SCRATCH).items():
@@ -267,7 +271,14 @@ def start_worker(cfg: SandboxConfig) -> Zygote:
         argv += ["--setenv", "GRADER_CONTROL", "{GRADER_CONTROL}"]
         argv += [_python_binds(cfg.python)[1], "-I", "-X", "faulthandler", SANDBOX_WORKER]
         init["pid_namespace"] = True
-        return Zygote(argv, {"PATH": os.environ.get("PATH", "/usr/bin")}, None, init, cap)
+        z = Zygote(argv, {"PATH": os.environ.get("PATH", "/usr/bin")}, None, init, cap)
+        if init["uid"] is not None and not z.ready.get("uid"):
+            z.close()
+            raise SandboxError(
+                "the sandbox's unprivileged user cannot read the Python installation "
+                f"({sys.base_prefix}); make it readable by all users"
+            )
+        return z
     scratch = new_scratch()
     if init["uid"] is not None:
         init["view"] = _visible_paths(cfg.python, scratch)
