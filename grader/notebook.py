@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from . import untrusted
 from .reference import PreparedCase, prepare
 from .results import GradeReport
 from .spec import Assignment, Question
@@ -146,7 +147,7 @@ def write_source(
         functions left without a solution body.
     """
     path = source_path(course_dir, spec)
-    old = path.read_text(encoding="utf-8") if path.is_file() else None
+    old = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
     if solution_file is not None:
         bodies = solutions_from_python(Path(solution_file).read_text(encoding="utf-8"))
     else:
@@ -166,11 +167,13 @@ def write_source(
 
 
 def solutions_from_notebook(text: str) -> dict[str, str]:
-    """The solution bodies of a notebook's solution cells, by function name."""
-    try:
-        nb = json.loads(text)
-    except ValueError:
-        return {}
+    """The solution bodies of a notebook's solution cells, by function name.
+
+    Any text is accepted: one that is not a notebook (not JSON, nested too deeply, cells that
+    are not objects ...) has no solution bodies; names and bodies are valid Unicode (lone
+    surrogates from JSON escapes replaced), so they can be written back as UTF-8.
+    """
+    nb = _parse(text)
     out: dict[str, str] = {}
     for cell in _cells(nb):
         meta = _nbgrader_meta(cell)
@@ -182,10 +185,11 @@ def solutions_from_notebook(text: str) -> dict[str, str]:
         ends = [i for i, line in enumerate(lines) if line.strip() == END]
         if len(starts) != 1 or len(ends) != 1 or ends[0] <= starts[0]:
             continue
-        name = str(meta.get("grade_id", ""))
+        grade_id = meta.get("grade_id")
+        name = untrusted.text(grade_id, 200) if isinstance(grade_id, str) else ""
         body = "\n".join(lines[starts[0] + 1 : ends[0]])
         if name and body.strip():
-            out[name] = body
+            out[name] = untrusted.text(body, len(body))
     return out
 
 
@@ -217,11 +221,13 @@ def without_graded_tests(data: bytes) -> bytes | None:
     once more while the notebook loads (an endless loop or a crash there would then cost
     every test), and the check cell would start a grader inside the grader. The cells are
     emptied, not removed, so messages about "cell N" still count the student's cells.
+
+    Never raises: bytes that are not a notebook (invalid UTF-8 or JSON, nested too deeply to
+    parse or to write back, no list of cells) give None, and the file is then graded as it
+    is (the sandbox reports what is wrong with it). Lone surrogates (JSON escapes such as
+    ``\\ud800``) stay escaped in the copy, so the copy is valid UTF-8 and means the same.
     """
-    try:
-        nb = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
+    nb = _parse(data)
     emptied = 0
     for cell in _cells(nb):
         if _removed_before_grading(cell):
@@ -229,15 +235,15 @@ def without_graded_tests(data: bytes) -> bytes | None:
             emptied += 1
     if not emptied:
         return None
-    return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    return _dump(nb)
 
 
 def for_grading(subs: Sequence[Submission], workdir: Path) -> list[Submission]:
     """The submissions to grade: nbgrader notebooks become copies in workdir without tests.
 
-    Anything else (and any file that cannot be read) is passed on unchanged; the grader
-    reports its problems as usual. Use `original_source` to point reports back at the
-    student's own file.
+    Anything else (and any file that cannot be read, parsed or copied) is passed on
+    unchanged; the grader reports its problems as usual. Use `original_source` to point
+    reports back at the student's own file.
     """
     out = []
     for i, sub in enumerate(subs):
@@ -253,8 +259,12 @@ def for_grading(subs: Sequence[Submission], workdir: Path) -> list[Submission]:
             out.append(sub)
             continue
         copy = workdir / str(i) / sub.path.name
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.write_bytes(stripped)
+        try:
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(stripped)
+        except OSError:
+            out.append(sub)
+            continue
         out.append(Submission(sub.student, copy, sub.problem, sub.note))
     return out
 
@@ -543,6 +553,28 @@ def _code(cell_id: str, text: str, metadata: dict[str, Any]) -> dict[str, Any]:
 
 def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
+
+
+def _parse(data: bytes | str) -> Any:
+    """The JSON value of a notebook file, or None when there is none (invalid UTF-8 or JSON,
+    nested deeper than the parser goes)."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        return json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _dump(nb: Any) -> bytes | None:
+    """A parsed notebook as nbformat-like UTF-8 file bytes, or None if it cannot be written."""
+    try:
+        text = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: write every non-ASCII text escaped
+            return (json.dumps(nb, indent=1) + "\n").encode("ascii")
+    except (ValueError, RecursionError, MemoryError):
+        return None
 
 
 def _cells(nb: Any) -> list[dict[str, Any]]:

@@ -2,12 +2,16 @@
 
 Everything a worker sends is treated as hostile: the reply must answer the request it was
 sent for, arrays are rebuilt here from (dtype, shape, bytes) only when all three agree and stay
-within bounds, and every text is cut to a safe length.
+within bounds, and every text goes through ``untrusted.text`` (valid Unicode, bounded, no NUL)
+or ``untrusted.name`` (one printable line). The decoders never raise, whatever the reply
+holds: a reply they cannot read is the submission's protocol failure, not the grader's crash.
 """
 
 from __future__ import annotations
 
-import json
+import itertools
+import logging
+import math
 import signal
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,11 +19,24 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from . import untrusted
+
 MAX_RESULT_BYTES = 64 << 20
 MAX_DIMS = 8
 _NUMERIC = ("f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8")
 ALLOWED_DTYPES = frozenset(np.dtype(t).str for t in _NUMERIC)
+# Bounds on what a reply may make the grader keep (a hostile worker may send anything).
+MAX_MODIFIED = 8  # names of modified arguments
+MAX_FUNCTIONS = 64  # entries of a load reply's `found`
+MAX_PARAMS = 255  # parameter names of one function
+MAX_LOAD_ERRORS = 64  # exceptions of a load (one per failing notebook cell)
+MAX_LINE = 10**9
+# The problems a worker may report about a returned value (verdict.PROBLEM_WORDS words them);
+# any other becomes "invalid".
+PROBLEMS = frozenset({"none", "not_numbers", "complex", "bool", "too_big", "invalid"})
+UNREADABLE = "The submission's process sent a reply the grader could not read."
 SIGNALS = {int(s) for s in signal.Signals}
+_log = logging.getLogger(__name__)
 SIGNAL_WORDS = {
     signal.SIGSEGV: "segmentation fault",
     signal.SIGBUS: "bus error",
@@ -113,26 +130,43 @@ def matching(
 ) -> tuple[dict[str, Any], bytes] | Failure:
     """A reply that does not answer this request is a protocol failure (the worker is then
     replaced, so stray bytes cannot shift the replies of later calls)."""
-    if isinstance(reply, Failure) or reply[0].get("id") == rid:
+    if isinstance(reply, Failure):
         return reply
+    if isinstance(reply, tuple) and len(reply) == 2 and isinstance(reply[0], dict):
+        rid_got = reply[0].get("id")
+        if isinstance(rid_got, str) and rid_got == rid:
+            return reply
     return Failure("protocol", "The submission's process sent a reply the grader did not ask for.")
 
 
-def decode_call(head: dict[str, Any], data: bytes, seconds: float) -> CallOutcome:
-    """Turn a worker's reply into a CallOutcome, trusting nothing in it."""
-    modified = head.get("modified", [])
-    mod = tuple(_str(m, 60) for m in modified[:8]) if isinstance(modified, list) else ()
-    if not head.get("ok"):
+def decode_call(head: Any, data: Any, seconds: float) -> CallOutcome:
+    """Turn a worker's reply to a call into a CallOutcome, trusting nothing in it.
+
+    Never raises: a header that is not an object, or that no rule below foresaw, is the
+    call's protocol failure.
+    """
+    try:
+        return _decode_call(head, data, seconds)
+    except Exception:  # the reply is the student's, the grader goes on
+        _log.warning("unreadable call reply", exc_info=True)
+        return CallOutcome(failure=Failure("protocol", UNREADABLE), seconds=seconds)
+
+
+def _decode_call(head: Any, data: Any, seconds: float) -> CallOutcome:
+    if not isinstance(head, dict):
+        return CallOutcome(failure=Failure("protocol", UNREADABLE), seconds=seconds)
+    mod = _names(head.get("modified"), MAX_MODIFIED, 60)
+    if head.get("ok") is not True:
         kind = head.get("error")
         if kind == "exited":
-            code = _str(head.get("message", ""), 60)
+            code = untrusted.name(head.get("message"), 60)
             how = f"exit code {code}" if head.get("type") == "exit" else f"sys.exit({code})"
             return CallOutcome(
                 failure=Failure("exited", f"exited before returning ({how})"), seconds=seconds
             )
         if kind == "signal":
-            sig = head.get("signal")
-            sig = sig if isinstance(sig, int) and sig in SIGNALS else 0
+            sig = _int(head.get("signal"))
+            sig = sig if sig is not None and sig in SIGNALS else 0
             if sig == signal.SIGXCPU:
                 return CallOutcome(
                     failure=Failure("timeout", "used up its CPU time"), seconds=seconds
@@ -145,13 +179,13 @@ def decode_call(head: dict[str, Any], data: bytes, seconds: float) -> CallOutcom
         if kind == "memory":
             return CallOutcome(error=err, failure=Failure("memory", ""), seconds=seconds)
         return CallOutcome(error=err, seconds=seconds, modified=mod)
-    returned = _str(head.get("returned", "?"), 80)
+    returned = untrusted.name(head.get("returned", "?"), 80)
     problem = head.get("problem")
     if problem:
         return CallOutcome(
             returned=returned,
-            problem=_str(problem, 20),
-            detail=_str(head.get("detail", ""), 300),
+            problem=problem if isinstance(problem, str) and problem in PROBLEMS else "invalid",
+            detail=untrusted.text(head.get("detail"), 300),
             modified=mod,
             seconds=seconds,
         )
@@ -161,37 +195,102 @@ def decode_call(head: dict[str, Any], data: bytes, seconds: float) -> CallOutcom
     return CallOutcome(value=value, returned=returned, modified=mod, seconds=seconds)
 
 
-def rebuild(dtype: Any, shape: Any, data: bytes) -> NDArray[Any] | None:
-    """An array from untrusted (dtype, shape, bytes), or None if they do not add up."""
+def decode_load(head: Any) -> LoadOutcome:
+    """Turn a worker's reply to a load request into a LoadOutcome, trusting nothing in it.
+
+    `found` keeps at most MAX_FUNCTIONS entries, each reduced to exactly {"defined": bool,
+    "callable": bool, "params": list of names or None, "varargs": bool}; `errors` keeps at
+    most MAX_LOAD_ERRORS, each cleaned by clean_error; `fatal` is bounded text. Never raises:
+    a header that is not an object is a protocol failure.
+    """
+    try:
+        if not isinstance(head, dict):
+            return LoadOutcome(failure=Failure("protocol", UNREADABLE))
+        errors = head.get("errors")
+        return LoadOutcome(
+            found=_found(head.get("found")),
+            errors=tuple(clean_error(e) for e in errors[:MAX_LOAD_ERRORS])
+            if isinstance(errors, list)
+            else (),
+            fatal=untrusted.text(head.get("fatal"), 2000),
+        )
+    except Exception:  # the reply is the student's, the grader goes on
+        _log.warning("unreadable load reply", exc_info=True)
+        return LoadOutcome(failure=Failure("protocol", UNREADABLE))
+
+
+def rebuild(dtype: Any, shape: Any, data: Any) -> NDArray[Any] | None:
+    """An array from untrusted (dtype, shape, bytes), or None if they do not add up.
+
+    The dtype must be a plain real numeric one (ALLOWED_DTYPES); the shape a list of at most
+    MAX_DIMS plain non-negative ints whose element count, counting empty axes as 1, stays
+    within MAX_RESULT_BYTES (so numpy's own size limits are never reached); the bytes exactly
+    as many as the shape needs.
+    """
     if not isinstance(dtype, str) or dtype not in ALLOWED_DTYPES:
+        return None
+    if not isinstance(data, bytes | bytearray) or len(data) > MAX_RESULT_BYTES:
         return None
     if not isinstance(shape, list) or len(shape) > MAX_DIMS:
         return None
-    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+    if not all(type(n) is int and 0 <= n <= MAX_RESULT_BYTES for n in shape):
+        return None
+    if math.prod(max(n, 1) for n in shape) > MAX_RESULT_BYTES:
         return None
     dt = np.dtype(dtype)
-    count = 1
-    for n in shape:
-        count *= n
-    if count * dt.itemsize != len(data) or len(data) > MAX_RESULT_BYTES:
+    if math.prod(shape) * dt.itemsize != len(data):
         return None
-    return np.frombuffer(data, dtype=dt).reshape(tuple(shape)).copy()
+    try:
+        return np.frombuffer(bytes(data), dtype=dt).reshape(tuple(shape)).copy()
+    except (ValueError, TypeError, MemoryError):
+        return None
 
 
 def clean_error(e: Any) -> dict[str, Any]:
+    """An exception as the worker described it, with exactly these keys: type, message, line
+    (an int or None), traceback, cell, error (all other values bounded text)."""
     if not isinstance(e, dict):
-        return {"type": "Error", "message": "", "line": None, "traceback": "", "cell": ""}
-    line = e.get("line")
+        e = {}
     return {
-        "type": _str(e.get("type", "Error"), 100),
-        "message": _str(e.get("message", ""), 2000),
-        "line": line if isinstance(line, int) and not isinstance(line, bool) else None,
-        "traceback": _str(e.get("traceback", ""), 4000),
-        "cell": _str(e.get("cell", ""), 40),
-        "error": _str(e.get("error", "exception"), 20),
+        "type": untrusted.name(e.get("type"), 100) or "Error",
+        "message": untrusted.text(e.get("message"), 2000),
+        "line": _line(e.get("line")),
+        "traceback": untrusted.text(e.get("traceback"), 4000),
+        "cell": untrusted.name(e.get("cell"), 40),
+        "error": untrusted.name(e.get("error"), 20) or "exception",
     }
 
 
-def _str(v: Any, limit: int = 2000) -> str:
-    s = v if isinstance(v, str) else ("" if v is None else json.dumps(v)[:limit])
-    return s[:limit]
+def _int(v: Any) -> int | None:
+    """v if it is a plain int (not a bool), else None."""
+    return v if type(v) is int else None
+
+
+def _line(v: Any) -> int | None:
+    n = _int(v)
+    return n if n is not None and 0 <= n <= MAX_LINE else None
+
+
+def _names(v: Any, most: int, limit: int) -> tuple[str, ...]:
+    """At most `most` names from a list (anything else: none)."""
+    if not isinstance(v, list):
+        return ()
+    return tuple(untrusted.name(n, limit) for n in v[:most])
+
+
+def _found(v: Any) -> dict[str, dict[str, Any]]:
+    """A load reply's description of the functions it defined, reduced to known fields."""
+    if not isinstance(v, dict):
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for key, info in itertools.islice(v.items(), MAX_FUNCTIONS):
+        if not isinstance(key, str) or not isinstance(info, dict):
+            continue
+        params = info.get("params")
+        out[untrusted.name(key, 100)] = {
+            "defined": info.get("defined") is True,
+            "callable": info.get("callable") is True,
+            "params": list(_names(params, MAX_PARAMS, 100)) if isinstance(params, list) else None,
+            "varargs": info.get("varargs") is True,
+        }
+    return out

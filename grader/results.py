@@ -5,6 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+import numpy as np
+from numpy.typing import NDArray
+
+# What a report keeps of a returned array for the pictures of a visible test: the top-left
+# PICTURE_SIDE x PICTURE_SIDE corner of a 2-D array, the first PICTURE_STRIP values of a 1-D
+# one, nothing but the shape of any other. The HTML heatmaps crop to less than that (their
+# MAX_SIDE and MAX_STRIP), so a page looks the same, and a report stays a few KiB even when a
+# submission returns a 64 MiB array on every test.
+PICTURE_SIDE = 64
+PICTURE_STRIP = 256
+
 Status = Literal["passed", "failed"]
 Outcome = Literal["passed", "wrong", "error", "timeout", "memory", "crashed", "exited", "not_run"]
 
@@ -29,8 +40,11 @@ class CaseResult:
         notes: remarks that cost no points.
         details: inputs/expected/got as text, only for visible cases ("" for hidden ones).
         seconds: wall time of the call.
-        got: the student's returned array, kept for visible cases only (for pictures of it);
-            None for hidden cases and when nothing usable came back.
+        got: what the pictures show of the student's returned array (see `for_pictures`:
+            at most its top-left corner), kept for visible cases only; None for hidden cases
+            and when nothing usable came back.
+        got_shape: the full shape of the returned array `got` was cut from (None: the shape
+            of `got` itself, as in results stored before the cut existed).
     """
 
     question: str
@@ -48,6 +62,27 @@ class CaseResult:
     details: str = ""
     seconds: float = 0.0
     got: Any = None
+    got_shape: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        # A shape read back from JSON (the store) is a list: make it the tuple it was.
+        if self.got_shape is not None and not isinstance(self.got_shape, tuple):
+            object.__setattr__(self, "got_shape", tuple(int(n) for n in self.got_shape))
+
+
+def for_pictures(value: NDArray[Any]) -> NDArray[Any]:
+    """The part of a returned array a report keeps for its pictures (a copy, never a view,
+    so the whole array can be freed): the top-left PICTURE_SIDE x PICTURE_SIDE corner of a
+    2-D array, the first PICTURE_STRIP values of a 1-D one, the whole of a 0-d one, and an
+    empty 1-D array for any other (the pictures give only its shape: keep it in
+    CaseResult.got_shape)."""
+    if value.ndim == 1:
+        return value[:PICTURE_STRIP].copy()
+    if value.ndim == 2:
+        return value[:PICTURE_SIDE, :PICTURE_SIDE].copy()
+    if value.ndim == 0:
+        return value.copy()
+    return np.empty((0,), dtype=value.dtype)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +125,7 @@ class GradeReport:
         """
         cases = []
         for c in self.cases:
-            light = replace(c, got=None, details="", seconds=0.0)
+            light = replace(c, got=None, got_shape=None, details="", seconds=0.0)
             if shared is not None:
                 light = shared.setdefault(light, light)
             cases.append(light)

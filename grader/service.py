@@ -2,23 +2,40 @@
 
 Nothing here prints; progress is reported through a callback. A student's failure is data in
 that student's report; only the grader's own failures raise (GraderError).
+
+Whatever goes wrong while grading one submission stays that submission's: an unexpected
+exception anywhere in reading, running, judging, diagnosing or reporting it (a grader bug a
+strange submission reached) is logged with its traceback and becomes that student's report,
+``graded=False``, with a problem that says so and asks them to tell their instructor; the
+batch goes on. Such a report is never saved in the store, so the next run grades that file
+again. Two kinds of failure still stop the run, because they are the machine's, not one
+student's, and every later submission would fail the same way:
+
+- SandboxError: a sandbox worker cannot be started at all (no bubblewrap, the interpreter
+  is gone, ...): `grader grade` exits 3. A submission that kills its own worker does not
+  raise it (the sandbox replaces the worker and fails that submission's calls).
+- StoreError from saving a result: the results store cannot be written (disk full, locked):
+  exit 5, as the README promises. A store *lookup* that fails (for instance a row the
+  current code cannot read back) only means that file is graded again.
 """
 
 from __future__ import annotations
 
+import logging
 import platform
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from . import verified
+from . import untrusted, verified
 from .cases import build_array
+from .errors import SandboxError
 from .reference import PreparedCase, prepare
 from .results import CaseResult, ClassReport, GradeReport
 from .sandbox import (
@@ -32,11 +49,17 @@ from .sandbox import (
     run_and_judge,
 )
 from .spec import Assignment, Case, load_spec
-from .store import Store, file_hash, spec_hash
+from .store import Store, StoreError, file_hash, spec_hash
 from .submissions import Submission, discover, read_source
 from .verdict import Memo, case_result
 
 Progress = Callable[[int, int, GradeReport], None]
+
+INTERNAL_ERROR = (
+    "The grader could not grade this file (internal error: {error}); it has been logged "
+    "\u2014 please tell your instructor."
+)
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +106,56 @@ class Grader:
     ) -> GradeReport:
         """Grade one submission (never raises for anything the student did).
 
+        An unexpected exception while grading it becomes its report (see `internal_error`).
+
         Args:
             sub: the submission.
             visible_only: run the public tests only (what `grader check` does).
             pool: warm workers to borrow from; without one, a worker is started for this
                 submission alone.
             read: what read_source(sub) gave, when the caller already read the file.
+
+        Raises:
+            SandboxError: only when the sandbox itself cannot be started.
         """
         started = time.monotonic()
+        try:
+            return self._grade(sub, visible_only, pool, read, started)
+        except SandboxError:
+            raise
+        except Exception as exc:  # a grader bug must cost this submission only
+            return self.internal_error(sub, exc, started=started, visible_only=visible_only)
+
+    def internal_error(
+        self,
+        sub: Submission,
+        exc: BaseException,
+        *,
+        started: float | None = None,
+        visible_only: bool = False,
+    ) -> GradeReport:
+        """The report of a submission the grader failed on: logged with its traceback,
+        graded=False, every test not run, and a problem naming the exception."""
+        _log.error(
+            "internal error while grading %s (%s)",
+            untrusted.name(sub.student),
+            untrusted.name(sub.path),
+            exc_info=exc,
+        )
+        what = f"{untrusted.name(type(exc).__name__, 100)}: {untrusted.name(exc, 300)}"
+        problem = INTERNAL_ERROR.format(error=what)
+        cases = [c for c in self.cases if not (visible_only and c.case.hidden)]
+        report = self._ungradable(sub, cases, problem, started or time.monotonic())
+        return replace(report, graded=False)
+
+    def _grade(
+        self,
+        sub: Submission,
+        visible_only: bool,
+        pool: WorkerPool | None,
+        read: tuple[bytes, str] | None,
+        started: float,
+    ) -> GradeReport:
         cases = [c for c in self.cases if not (visible_only and c.case.hidden)]
         source, problem = read if read is not None else read_source(sub)
         problems = [sub.note] if sub.note else []
@@ -192,14 +257,19 @@ class Grader:
             def one(sub: Submission) -> tuple[GradeReport, bool]:
                 if store is None:
                     return self.grade(sub, pool=workers), False
-                read = read_source(sub)
-                fhash = file_hash(read[0])
-                if not regrade:
-                    old = store.lookup(self.spec.name, sub.student, fhash, shash)
+                started = time.monotonic()
+                try:
+                    read = read_source(sub)
+                    fhash = file_hash(read[0])
+                    old = None if regrade else _stored(store, self.spec.name, sub, fhash, shash)
                     if old is not None:
                         return old, True
-                report = self.grade(sub, pool=workers, read=read)
-                store.save(self.spec.name, report, fhash, shash)
+                    report = self._grade(sub, False, workers, read, started)
+                    store.save(self.spec.name, report, fhash, shash)
+                except (SandboxError, StoreError):
+                    raise
+                except Exception as exc:  # this submission's only: not saved, graded next run
+                    return self.internal_error(sub, exc, started=started), False
                 return report, False
 
             results = _in_order(threads, one, todo, ahead=4 * jobs)
@@ -219,6 +289,18 @@ class Grader:
             warnings=(self.warning,) if self.warning else (),
             reused=reused,
         )
+
+
+def _stored(
+    store: Store, assignment: str, sub: Submission, fhash: str, shash: str
+) -> GradeReport | None:
+    """The stored result for this very file and spec; None also when it cannot be read back
+    (the file is then graded again, and the new result replaces the unreadable one)."""
+    try:
+        return store.lookup(assignment, sub.student, fhash, shash)
+    except Exception:  # a row this code cannot read: grade the file again
+        _log.warning("stored result of %s unreadable", untrusted.name(sub.student), exc_info=True)
+        return None
 
 
 def _in_order(

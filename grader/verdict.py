@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from .compare import Comparison, compare
 from .diagnose import diagnose
 from .reference import PreparedCase
-from .results import CaseResult, Outcome
+from .results import CaseResult, Outcome, for_pictures
 from .sandbox import CallOutcome, LoadOutcome
 from .spec import Assignment
 
@@ -116,7 +116,9 @@ def case_result(
         scale=pc.scale,
         returned_type=call.returned,
     )
-    base["got"] = None if pc.case.hidden else call.value
+    if not pc.case.hidden:  # kept for the pictures: only what a page can show of it
+        base["got"] = for_pictures(call.value)
+        base["got_shape"] = tuple(call.value.shape)
     hints: tuple[Any, ...] = ()
     details = ""
     if not cmp.ok or call.modified:
@@ -232,7 +234,7 @@ def _missing(fn: str, pc: PreparedCase, load: LoadOutcome, is_notebook: bool) ->
     if isinstance(params, list) and not info.get("varargs") and len(params) > len(want):
         return (
             f"`{fn}` should take {len(want)} arguments ({', '.join(want)}); "
-            f"yours requires {len(params)} ({', '.join(map(str, params))})."
+            f"yours requires {len(params)} ({_listed(params)})."
         )
     return ""
 
@@ -266,5 +268,22 @@ def _raised(fn: str, err: dict[str, Any], load: LoadOutcome, pc: PreparedCase) -
     return text
 
 
+def _listed(names: list[Any], most: int = 8) -> str:
+    """Names joined by commas, at most `most` of them ("a, b, ..." beyond)."""
+    shown = ", ".join(map(str, names[:most]))
+    return shown + ", ..." if len(names) > most else shown
+
+
 def _array_text(arr: NDArray[Any]) -> str:
+    """An array as NumPy prints it, summarised; of an array of more than 2 dimensions only
+    its first 2-D slice (NumPy summarises each axis, so 8 short axes would print millions of
+    values)."""
+    if arr.ndim > 2:
+        shape = "(" + ", ".join(str(n) for n in arr.shape) + ")"
+        if not arr.size:
+            return f"an empty array of shape {shape}"
+        first = np.array2string(
+            arr[(0,) * (arr.ndim - 2)], precision=4, suppress_small=True, max_line_width=100
+        )
+        return f"an array of shape {shape}; its first 2-D slice:\n{first}"
     return np.array2string(arr, precision=4, suppress_small=True, max_line_width=100)

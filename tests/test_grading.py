@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -207,3 +208,191 @@ def test_hidden_messages_quote_no_expected_value(grade: Callable[[Path], GradeRe
     assert hidden and visible
     assert all("values are wrong" in c.message and "expected" not in c.message for c in hidden)
     assert any("expected" in c.message for c in visible)
+
+
+# --- nothing a student sends crashes the grader --------------------------------------------------
+
+HUGE_RETURNS = """
+import numpy as np
+def convolve(image, kernel):
+    return np.arange(2048 * 4000, dtype=np.float64).reshape(2048, 4000)  # 62.5 MiB
+def convolve1d(signal, kernel):
+    return np.ones((6,) * 8)  # 8 short axes: 1.7 million values, 13 MiB
+"""
+
+
+def test_huge_returns_leave_small_reports(grader: Grader, tmp_path: Path) -> None:
+    """Does a file returning arrays near the 64 MiB bound on every test leave a report (and a
+    store row) of a few KiB, keeping for the pictures only the corner a page shows, plus the
+    full shape, so the pages still say what came back?"""
+    import json
+
+    import numpy as np
+
+    from grader import Submission
+    from grader.report import heatmaps
+    from grader.results import PICTURE_SIDE, PICTURE_STRIP
+    from grader.store import Store, report_to_json
+
+    path = tmp_path / "huge.py"
+    path.write_text(HUGE_RETURNS)
+    report = grader.grade(Submission("huge", path))
+    assert report.score == 0
+    assert {c.outcome for c in report.cases} == {"wrong"}, [c.message for c in report.cases]
+    by_name = {pc.case.name: pc for pc in grader.cases}
+    for c in report.cases:
+        assert len(c.details) < 20_000 and len(c.message) < 2_000
+        if c.visibility != "visible":
+            assert c.got is None
+            continue
+        assert c.got is not None and c.got.nbytes <= PICTURE_SIDE * PICTURE_SIDE * 8
+        if c.question == "q1_convolve":
+            assert c.got_shape == (2048, 4000) and c.got.shape == (PICTURE_SIDE, PICTURE_SIDE)
+            assert np.array_equal(c.got, np.arange(2048 * 4000.0).reshape(2048, 4000)[:64, :64])
+            assert c.got.base is None  # a copy: the 62.5 MiB array itself is not kept
+        else:
+            assert c.got_shape == (6,) * 8 and c.got.size == 0
+            assert "an array of shape (6, 6, 6, 6, 6, 6, 6, 6)" in c.details
+        pc = by_name[c.name]
+        outputs = heatmaps.build(pc.inputs, pc.expected, c.got, c.got_shape).outputs
+        if c.question == "q1_convolve":
+            assert (
+                outputs[1].shape == "(2048, 4000)"
+                and "of 2048 \u00d7 4000 cells" in outputs[1].note
+            )
+            assert outputs[2].text.startswith("none: your shape (2048, 4000) is not the expected")
+        else:
+            assert outputs[1].text == "an array of shape (6, 6, 6, 6, 6, 6, 6, 6)"
+    assert PICTURE_STRIP >= heatmaps.MAX_STRIP and PICTURE_SIDE >= heatmaps.MAX_SIDE
+    row = report_to_json(report)
+    assert len(row) < 400_000, len(row)
+    with Store(tmp_path / "results.db") as store:
+        store.save("convolution", report, "f", "s")
+        back = store.lookup("convolution", "huge", "f", "s")
+    assert back is not None
+    for a, b in zip(report.cases, back.cases, strict=True):
+        assert a.got_shape == b.got_shape
+        assert (a.got is None) == (b.got is None)
+        if a.got is not None:  # the pages `grader report` rebuilds from the store: the same
+            assert np.array_equal(a.got, b.got)
+            pc = by_name[a.name]
+            shown = heatmaps.build(pc.inputs, pc.expected, a.got, a.got_shape).outputs
+            again = heatmaps.build(pc.inputs, pc.expected, b.got, b.got_shape).outputs
+            assert [_facts(p) for p in shown] == [_facts(p) for p in again]
+    json.loads(row)
+
+
+def test_a_pre_cropped_output_draws_the_same_cells() -> None:
+    """Does a heatmap of the corner a report keeps show the very cells (values, indices,
+    notes, shapes) the whole array would show?"""
+    import numpy as np
+
+    from grader.report import heatmaps
+    from grader.results import for_pictures
+
+    rng = np.random.default_rng(5)
+    cases = [
+        ({"image": rng.normal(size=(90, 120)), "kernel": np.ones((3, 3))}, (88, 118)),
+        ({"signal": rng.normal(size=1000), "kernel": np.ones(3)}, (998,)),
+    ]
+    for inputs, shape in cases:
+        want = rng.normal(size=shape)
+        for got in (rng.normal(size=shape), rng.normal(size=(500, 70)), np.arange(9000.0)):
+            whole = heatmaps.build(inputs, want, got).outputs
+            kept = heatmaps.build(inputs, want, for_pictures(got), got.shape).outputs
+            assert len(whole) == len(kept)
+            for a, b in zip(whole, kept, strict=True):
+                assert _facts(a) == _facts(b)
+
+
+def _facts(panel: Any) -> tuple[Any, ...]:
+    """What a panel says, but for its colours: titles, shape, notes and each cell's tooltip."""
+    titles = [[c.title for c in row] for row in panel.rows]
+    return (panel.title, panel.shape, panel.note, panel.text, panel.size, titles)
+
+
+MARKER = 7777.0
+MARKED = f"""
+import numpy as np
+def convolve(image, kernel):
+    return np.full((image.shape[0] - kernel.shape[0] + 1, image.shape[1] - kernel.shape[1] + 1),
+                   {MARKER})
+def convolve1d(signal, kernel):
+    return np.full(len(signal) - len(kernel) + 1, {MARKER})
+"""
+
+
+def _judging_fails_on_the_marker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the grader's own comparison raise on the marked student's answers (a grader bug
+    that one strange submission reaches)."""
+    import numpy as np
+
+    from grader import verdict
+
+    real = verdict.compare
+
+    def broken(expected, got, **kw):  # type: ignore[no-untyped-def]
+        if got.size and np.all(got == MARKER):
+            raise RuntimeError("kaboom \ud800 in the comparison")
+        return real(expected, got, **kw)
+
+    monkeypatch.setattr(verdict, "compare", broken)
+
+
+def test_a_grader_bug_becomes_that_students_report(
+    grader: Grader,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Does an exception inside judging one file give that file a loud ungraded report
+    (logged with its traceback), not an exception, while the next file grades as usual?"""
+    from grader import Submission
+
+    _judging_fails_on_the_marker(monkeypatch)
+    path = tmp_path / "marked.py"
+    path.write_text(MARKED)
+    report = grader.grade(Submission("marked", path))
+    assert not report.graded and report.score == 0
+    (problem,) = report.problems
+    assert problem.startswith("The grader could not grade this file (internal error: RuntimeError")
+    assert "kaboom" in problem and "please tell your instructor" in problem
+    problem.encode("utf-8")
+    assert {c.outcome for c in report.cases} == {"not_run"}
+    assert len(report.cases) == len(grader.cases)
+    assert any(r.exc_info and "marked" in r.getMessage() for r in caplog.records)
+    assert grader.grade(Submission("solution", SOLUTION)).score == FULL
+
+
+def test_a_grader_bug_on_one_student_does_not_stop_the_class(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Does `grader grade` exit 0 with every student in grades.csv when judging one of them
+    raises, that one marked ungraded and not stored, so the next run grades it?"""
+    import csv
+    import json
+    import shutil
+
+    from grader.cli import main
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(SOLUTION, subs / "ada.py")
+    (subs / "bo.py").write_text(MARKED)
+    shutil.copy(STUB, subs / "cy.py")
+    shutil.copy(SOLUTION, subs / "dee.py")
+    out = tmp_path / "out"
+    argv = ["grade", str(subs), "--out", str(out), "--quiet", "--sandbox", SANDBOX, "--jobs", "2"]
+    with monkeypatch.context() as patched:
+        _judging_fails_on_the_marker(patched)
+        assert main(argv) == 0
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text().splitlines())}
+    assert set(rows) == {"ada", "bo", "cy", "dee"}
+    assert [rows[s]["graded"] for s in ("ada", "bo", "cy", "dee")] == ["yes", "no", "yes", "yes"]
+    assert rows["ada"]["score"] == rows["dee"]["score"] == "16" and rows["cy"]["score"] == "0"
+    results = json.loads((out / "results" / "bo.json").read_text(encoding="utf-8"))
+    assert "internal error: RuntimeError" in json.dumps(results)
+    assert main(argv) == 0  # the bug fixed: the marked file is graded now (it was not stored)
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text().splitlines())}
+    assert rows["bo"]["graded"] == "yes" and rows["bo"]["score"] == "0"
+    assert rows["ada"]["score"] == "16"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -13,11 +14,33 @@ from typing import Any
 from ..results import ClassReport, GradeReport
 from . import grades_csv, gradescope, summary
 
+# An id used as its own file name: lowercase (so that a case-insensitive file system keeps
+# distinct ids apart) and not ending like a hashed name (so that no id can take another's).
+SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,80}")
+_HASHED = re.compile(r".*-[0-9a-f]{16}")
+SLUG_CHARS = 60
+HASH_CHARS = 16
+# Report files: like any file this user writes (the kernel applies the umask).
+MODE = 0o644
+
 
 def student_filename(student: str) -> str:
-    """A safe file name for a student id (no path separators or leading dots)."""
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", student).lstrip(".")
-    return name or "_"
+    """The file name (without suffix) of a student's reports: distinct ids, distinct names.
+
+    An id that is already a safe name (``SAFE_NAME``: lowercase letters, digits, ``.``, ``_``
+    and ``-``, not ending like a hashed name) is its own file name. Any other id becomes a
+    slug of its ASCII letters and digits plus ``-`` and the first 16 hex digits of the
+    SHA-256 of the id: ``kim lee`` -> ``kim_lee-<hash>``, ``Kim_Lee`` -> ``Kim_Lee-<hash>``,
+    while ``kim_lee`` stays ``kim_lee``. The two forms never meet (only hashed names end in
+    16 hex digits), names differing only in case always differ in their hash, and 64 bits of
+    hash cannot be matched on purpose; so the mapping is one-to-one, on case-insensitive file
+    systems too.
+    """
+    if SAFE_NAME.fullmatch(student) and not _HASHED.fullmatch(student):
+        return student
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", student).strip("._-")[:SLUG_CHARS] or "student"
+    digest = hashlib.sha256(student.encode("utf-8", errors="surrogatepass")).hexdigest()
+    return f"{slug}-{digest[:HASH_CHARS]}"
 
 
 def write_student(rep: GradeReport, out: Path) -> Path:
@@ -48,7 +71,11 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write atomically: readers see the old file or the new one, never half of one."""
+    """Write atomically: readers see the old file or the new one, never half of one.
+
+    The file is readable by everyone, like any file this user writes (0644, less what the
+    process umask takes away).
+    """
     write_chunks(path, (text,))
 
 
@@ -57,10 +84,10 @@ def write_chunks(path: Path, chunks: Iterable[str]) -> None:
     # The temporary name is unique to this process and thread: no two writers share it.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, MODE)
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, MODE)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             for chunk in chunks:

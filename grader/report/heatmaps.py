@@ -144,6 +144,7 @@ def build(
     inputs: Mapping[str, NDArray[Any]],
     expected: NDArray[Any],
     got: NDArray[Any] | None,
+    got_shape: tuple[int, ...] | None = None,
 ) -> Heatmaps:
     """Heatmaps of a case's inputs, the expected output, the student's and the difference.
 
@@ -154,7 +155,12 @@ def build(
     Args:
         inputs: the call's named arguments, each of shape (n,) or (h, w).
         expected: the expected output, of shape (m,) or (p, q).
-        got: the student's output (any shape), or None when nothing usable came back.
+        got: the student's output (any shape), or None when nothing usable came back. It may
+            be only the start of the output (its top-left corner, as a report keeps it:
+            results.for_pictures), as long as it holds at least what a panel shows
+            (MAX_SIDE x MAX_SIDE, MAX_STRIP).
+        got_shape: the whole output's shape when `got` is only its start, or an empty
+            stand-in for an output no panel can show (None: got's own shape).
 
     Returns:
         The panels, ready for ``templates/heatmaps.html``.
@@ -177,7 +183,14 @@ def build(
         _input_panel(name, a.shape, a.tobytes(), size(a) if _drawable(a) else "small")
         for name, a in arrays.items()
     )
-    return Heatmaps("strips" if strips else "rows", in_panels, _outputs(want, mine, size))
+    full = None
+    if got_shape is not None and mine is not None:
+        if len(got_shape) == mine.ndim:
+            full = tuple(max(int(n), m) for n, m in zip(got_shape, mine.shape, strict=True))
+        elif not mine.size:  # an empty stand-in for an array the pictures only describe
+            full = tuple(int(n) for n in got_shape)
+    outputs = _outputs(want, mine, size, full)
+    return Heatmaps("strips" if strips else "rows", in_panels, outputs)
 
 
 def cells_html(row: tuple[Cell, ...]) -> Markup:
@@ -241,9 +254,16 @@ def _input_panel(name: str, shape: tuple[int, ...], data: bytes, size: Size) -> 
 
 
 def _outputs(
-    want: FloatArray, mine: FloatArray | None, size: Callable[[FloatArray], Size]
+    want: FloatArray,
+    mine: FloatArray | None,
+    size: Callable[[FloatArray], Size],
+    mine_shape: tuple[int, ...] | None = None,
 ) -> tuple[Panel, ...]:
-    """Expected, your output and the difference (or sentences saying why there is none)."""
+    """Expected, your output and the difference (or sentences saying why there is none).
+
+    `mine` may be the top-left corner of an output of shape `mine_shape`: the difference is
+    then that of the corner, the shapes said are the whole output's.
+    """
     usable = mine is not None and _drawable(mine)
     shared = _Scale("values", _limits(want, mine) if usable else _limits(want))
     both = "expected and your output" if usable else "expected"
@@ -254,22 +274,36 @@ def _outputs(
         expected = _grid("expected", want, shared, size(want), legend)
     if mine is None:
         return (expected, Panel("your output", "", (), text="nothing usable was returned"))
+    full = mine_shape if mine_shape is not None else mine.shape
     if not usable:
-        return (expected, Panel("your output", "", (), text=f"an array of shape {_shape(mine)}"))
-    yours = _grid("your output", mine, shared, size(mine), _legend(shared, both))
-    if mine.shape != want.shape:
-        text = f"none: your shape {_shape(mine)} is not the expected {_shape(want)}"
+        return (expected, Panel("your output", "", (), text=f"an array of shape {_dims(full)}"))
+    yours = _grid("your output", mine, shared, size(mine), _legend(shared, both), full)
+    if full != want.shape:
+        text = f"none: your shape {_dims(full)} is not the expected {_shape(want)}"
         return (expected, yours, Panel("difference", "", (), text=text))
+    corner = want[tuple(slice(0, n) for n in mine.shape)]
     with np.errstate(all="ignore"):
-        diff = mine - want
+        diff = mine - corner
     scale = _Scale("diff", _reach(diff))
     legend = _legend(scale, "the difference")
-    return (expected, yours, _grid("yours \u2212 expected", diff, scale, size(diff), legend))
+    panel = _grid("yours \u2212 expected", diff, scale, size(want), legend, want.shape)
+    return (expected, yours, panel)
 
 
-def _grid(title: str, a: FloatArray, scale: _Scale, size: Size, legend: Legend | None) -> Panel:
-    """A heatmap panel: the array (cropped when large) as rows of coloured cells."""
-    shown, note = _crop(a)
+def _grid(
+    title: str,
+    a: FloatArray,
+    scale: _Scale,
+    size: Size,
+    legend: Legend | None,
+    full: tuple[int, ...] | None = None,
+) -> Panel:
+    """A heatmap panel: the array (cropped when large) as rows of coloured cells.
+
+    `a` may be the top-left corner of an array of shape `full` (None: a is whole).
+    """
+    whole = full if full is not None else a.shape
+    shown, note = _crop(a, whole)
     grid = shown.reshape(1, -1) if shown.ndim == 1 else shown
     palette = (*(_DIV_TONES if scale.kind == "diff" else _SEQ_TONES), NON_FINITE)
     tones = [[palette[k] for k in row] for row in _levels(grid, scale).tolist()]
@@ -283,20 +317,22 @@ def _grid(title: str, a: FloatArray, scale: _Scale, size: Size, legend: Legend |
         )
         for head, values, row_tones in zip(heads, grid.tolist(), tones, strict=True)
     )
-    return Panel(title, _shape(a), rows, size=size, note=note, legend=legend)
+    return Panel(title, _dims(whole), rows, size=size, note=note, legend=legend)
 
 
-def _crop(a: FloatArray) -> tuple[FloatArray, str]:
-    """The first MAX_SIDE x MAX_SIDE cells (MAX_STRIP for 1-D), and what was left out."""
+def _crop(a: FloatArray, full: tuple[int, ...]) -> tuple[FloatArray, str]:
+    """The first MAX_SIDE x MAX_SIDE cells (MAX_STRIP for 1-D) of `a`, the top-left corner of
+    an array of shape `full` (a's own shape when it is whole), and what was left out."""
     if a.ndim == 1:
-        if a.size <= MAX_STRIP:
-            return a, ""
-        return a[:MAX_STRIP], f"showing the first {MAX_STRIP} of {a.size} cells"
-    if max(a.shape) <= MAX_SIDE:
-        return a, ""
+        shown = a[:MAX_STRIP]
+        if full[0] <= shown.size:
+            return shown, ""
+        return shown, f"showing the first {shown.size} of {full[0]} cells"
     shown = a[:MAX_SIDE, :MAX_SIDE]
+    if shown.shape == full:
+        return shown, ""
     h, w = shown.shape
-    return shown, f"showing the top-left {h} \u00d7 {w} of {a.shape[0]} \u00d7 {a.shape[1]} cells"
+    return shown, f"showing the top-left {h} \u00d7 {w} of {full[0]} \u00d7 {full[1]} cells"
 
 
 # --------------------------------------------------------------------------------------------
@@ -391,5 +427,10 @@ def _clip(value: float) -> float:
 
 
 def _shape(arr: NDArray[Any]) -> str:
-    dims = [str(n) for n in arr.shape]
+    return _dims(arr.shape)
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    """A shape as Python writes it: "(4, 5)", "(7,)"."""
+    dims = [str(n) for n in shape]
     return "(" + ", ".join(dims) + (",)" if len(dims) == 1 else ")")

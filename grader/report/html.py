@@ -25,6 +25,7 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from .. import untrusted
 from ..results import CaseResult, ClassReport, GradeReport
 from . import heatmaps, plots
 from .heatmaps import Heatmaps
@@ -143,7 +144,7 @@ def render_student(report: GradeReport, prepared: Sequence[PreparedCase]) -> str
     return _render(
         "student.html",
         report=report,
-        file=Path(report.source).name if report.source else "",
+        file=untrusted.name(Path(report.source).name) if report.source else "",
         questions=[_question_view(q, tests, prepared) for q, tests in questions.items()],
         passed=sum(c.status == "passed" for c in report.cases),
         percent=_percent(report.score, report.max_score),

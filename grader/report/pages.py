@@ -30,7 +30,11 @@ _OUT = Path()
 
 
 def page_link(student: str) -> str:
-    """A student's page, relative to the output folder (as the dashboard links to it)."""
+    """A student's page, relative to the output folder (as the dashboard links to it).
+
+    Named by `files.student_filename`, like the student's results file: distinct ids get
+    distinct pages, and the name needs no URL escaping.
+    """
     return f"html/{files.student_filename(student)}.html"
 
 

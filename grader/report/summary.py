@@ -35,6 +35,9 @@ def render(cls: ClassReport) -> dict[str, Any]:
         "versions": cls.versions,
         "warnings": list(cls.warnings),
         "students": len(cls.reports),
+        # This run's work: how many results were graded now, how many reused from the store.
+        "graded_now": len(cls.reports) - cls.reused,
+        "reused": cls.reused,
         "max_score": cls.max_score,
         "full_marks": sum(r.score == r.max_score and r.graded for r in cls.reports),
         "not_graded": [r.student for r in cls.reports if not r.graded],

@@ -1,10 +1,16 @@
-"""Plain-text renderings for the terminal: the class table, one student's check, progress."""
+"""Plain-text renderings for the terminal: the class table, one student's check, progress.
+
+Everything a student could have chosen (ids, messages, problems, output) goes through
+`line` or `untrusted.terminal` here: no escape sequence repaints the terminal and no newline
+makes a fake row.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
 
+from .. import untrusted
 from ..results import CaseResult, ClassReport, GradeReport
 from .gradescope import case_text
 
@@ -21,6 +27,11 @@ MARKS = {
 LEGEND = ". passed  x wrong  E raised  T timed out  M memory  C crashed  X exited  - not run"
 
 
+def line(value: object, limit: int = 200) -> str:
+    """Student-derived text as one printable line: no control characters or escapes."""
+    return untrusted.name(value, limit)
+
+
 def class_table(cls: ClassReport, titles: Mapping[str, str] | None = None) -> str:
     """The class at a glance: one row per student, one mark per test, then what went wrong."""
     if not cls.reports:
@@ -29,20 +40,21 @@ def class_table(cls: ClassReport, titles: Mapping[str, str] | None = None) -> st
     for c in cls.reports[0].cases:
         if c.question not in questions:
             questions.append(c.question)
-    width = max(7, *(len(r.student) for r in cls.reports))
+    ids = [line(r.student) for r in cls.reports]
+    width = max(7, *(len(s) for s in ids))
     qwidth = {q: max(len(q), sum(c.question == q for c in cls.reports[0].cases)) for q in questions}
     head = f"{'student':<{width}}  {'score':>9}  " + "  ".join(
         f"{q:<{qwidth[q]}}" for q in questions
     )
     lines = [head, "-" * len(head)]
-    for rep in cls.reports:
+    for student, rep in zip(ids, cls.reports, strict=True):
         marks = "  ".join(
             f"{''.join(MARKS[c.outcome] for c in rep.cases if c.question == q):<{qwidth[q]}}"
             for q in questions
         )
         score = f"{rep.score:g}/{rep.max_score:g}"
         first = _first_problem(rep)
-        lines.append(f"{rep.student:<{width}}  {score:>9}  {marks}  {first}".rstrip())
+        lines.append(f"{student:<{width}}  {score:>9}  {marks}  {first}".rstrip())
     lines += ["", LEGEND, "", *summary_lines(cls, titles)]
     return "\n".join(lines)
 
@@ -51,11 +63,16 @@ def summary_lines(cls: ClassReport, titles: Mapping[str, str] | None = None) -> 
     n = len(cls.reports)
     full = sum(r.graded and r.score == r.max_score for r in cls.reports)
     mean = sum(r.score for r in cls.reports) / n if n else 0.0
+    done = (
+        f"{n} submissions graded"
+        if not cls.reused
+        else f"{n} submissions ({cls.reused} reused from the store, {n - cls.reused} graded)"
+    )
     lines = [
-        f"{n} submissions graded in {cls.seconds:.1f} s (sandbox: {cls.sandbox}); "
+        f"{done} in {cls.seconds:.1f} s (sandbox: {cls.sandbox}); "
         f"mean {mean:.2f}/{cls.max_score:g}; {full} with full marks.",
     ]
-    ungraded = [r.student for r in cls.reports if not r.graded]
+    ungraded = [line(r.student) for r in cls.reports if not r.graded]
     if ungraded:
         lines.append(f"NOT GRADED (no usable file): {', '.join(ungraded)}")
     mistakes: Counter[str] = Counter()
@@ -80,7 +97,7 @@ def _first_problem(rep: GradeReport) -> str:
 
 
 def _short(text: str, limit: int = 70) -> str:
-    text = " ".join(text.split())
+    text = " ".join(untrusted.terminal(text).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -99,10 +116,10 @@ def check_text(rep: GradeReport, hidden: list[CaseResult] | None = None, footer:
     lines.append(f"Public tests: {passed}/{len(rep.cases)} passed.")
     if footer:
         lines.append(footer)
-    return "\n".join(lines)
+    return untrusted.terminal("\n".join(lines))
 
 
 def progress_line(done: int, total: int, rep: GradeReport, width: int = 30) -> str:
     filled = int(width * done / total) if total else width
     bar = "#" * filled + "-" * (width - filled)
-    return f"[{bar}] {done}/{total}  {rep.student}: {rep.score:g}/{rep.max_score:g}"
+    return f"[{bar}] {done}/{total}  {line(rep.student)}: {rep.score:g}/{rep.max_score:g}"
