@@ -9,6 +9,8 @@ JOBS ?=
 SANDBOX ?= auto
 # nbgrader runs `alembic` as a subprocess: the venv's bin must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
+# $(call q,VALUE): VALUE as one shell word, single-quoted (paths with spaces or quotes work).
+q = '$(subst ','\'',$(1))'
 
 .PHONY: help install grade check test bench release gradescope report lint type ci clean
 
@@ -31,24 +33,25 @@ $(BIN)/grader: pyproject.toml
 install: $(BIN)/grader
 
 grade: install
-	$(BIN)/grader grade $(SUB) --out $(OUT) --sandbox $(SANDBOX) $(if $(JOBS),--jobs $(JOBS)) \
-		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(REGRADE),--regrade)
+	$(BIN)/grader grade $(if $(SUB),$(call q,$(SUB))) --out $(call q,$(OUT)) \
+		--sandbox $(call q,$(SANDBOX)) $(if $(JOBS),--jobs $(call q,$(JOBS))) \
+		$(if $(SCHEDULER),--scheduler $(call q,$(SCHEDULER))) $(if $(REGRADE),--regrade)
 
 check: install
-	@test -n "$(FILE)" || (echo "usage: make check FILE=path/to/convolution.py" && exit 2)
-	$(BIN)/grader check $(FILE) --sandbox $(SANDBOX)
+	@test -n $(call q,$(FILE)) || (echo "usage: make check FILE=path/to/convolution.py" && exit 2)
+	$(BIN)/grader check $(call q,$(FILE)) --sandbox $(call q,$(SANDBOX))
 
 test: install
 	$(BIN)/python -m pytest
 
 release: install
-	$(BIN)/grader release --sandbox $(SANDBOX) $(if $(COURSE),--course-dir $(COURSE))
+	$(BIN)/grader release --sandbox $(call q,$(SANDBOX)) $(if $(COURSE),--course-dir $(call q,$(COURSE)))
 
 gradescope: install
 	$(BIN)/grader gradescope --out build
 
 report: install
-	$(BIN)/grader report --out $(OUT) $(if $(CHANGES),--changes)
+	$(BIN)/grader report --out $(call q,$(OUT)) $(if $(CHANGES),--changes)
 
 bench: install
 	$(BIN)/python bench/run.py --n $(if $(N),$(N),1000) $(if $(JOBS),--jobs $(JOBS))
@@ -63,4 +66,4 @@ type: install
 ci: lint type test
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
+	rm -rf $(call q,$(VENV)) $(call q,$(OUT)) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info

@@ -40,3 +40,10 @@ class SandboxError(GraderError):
     """The sandbox could not be started: infrastructure failed, not the student."""
 
     exit_code = 3
+
+
+class OutputError(GraderError):
+    """A report could not be written once grading had started (a full disk, a folder that
+    vanished): what was graded by then is in the results store, the rest is not."""
+
+    exit_code = 5

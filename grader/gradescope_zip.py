@@ -14,7 +14,7 @@ The layout ``run`` reads and writes (ROOT is ``--root``, else ``$GRADER_GS_ROOT`
 
     ROOT/source/                    the zip, unpacked
     ROOT/submission/                the student's files
-    ROOT/submission_metadata.json   Gradescope's facts about the submission (optional)
+    ROOT/submission_metadata.json   Gradescope's facts about the submission: who (optional)
     ROOT/results/results.json       written here, whatever happens
 """
 
@@ -34,6 +34,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from . import untrusted
 from .errors import GraderError, UsageError
 from .report.gradescope import MAX_OUTPUT, render
 from .service import Grader
@@ -320,13 +321,38 @@ def _rel(folder: Path, path: Path) -> str:
 
 
 def _student(root: Path) -> str:
-    """The submission's id from Gradescope's metadata, or "submission"."""
+    """Who submitted, from Gradescope's ``submission_metadata.json``.
+
+    Gradescope documents the file as ``{"id": <submission id>, "users": [{"email": ...,
+    "id": ..., "name": ...}, ...], ...}`` (several users for a group submission). Each user
+    is named "Name <email>" (or whichever of the two is given, else "user <id>"), a group's
+    users joined by ", "; without users, "submission <id>"; without the file, "submission".
+    """
     try:
         meta = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "submission"
-    ident = meta.get("id") if isinstance(meta, dict) else None
-    return f"submission {ident}" if ident is not None else "submission"
+    if not isinstance(meta, dict):
+        return "submission"
+    users = meta.get("users")
+    names = [_user(u) for u in users if isinstance(u, dict)] if isinstance(users, list) else []
+    names = [n for n in names if n]
+    if names:
+        return untrusted.name(", ".join(names), 500)
+    ident = meta.get("id")
+    return untrusted.name(f"submission {ident}") if ident is not None else "submission"
+
+
+def _user(user: dict[str, Any]) -> str:
+    """One Gradescope user as "Name <email>", "Name", "email" or "user <id>" ("" if none)."""
+    name = untrusted.name(user.get("name") or "").strip()
+    email = untrusted.name(user.get("email") or "").strip()
+    if name and email:
+        return f"{name} <{email}>"
+    if name or email:
+        return name or email
+    ident = user.get("id")
+    return f"user {untrusted.name(ident)}" if ident is not None else ""
 
 
 def _missing_test(problem: str) -> dict[str, Any]:

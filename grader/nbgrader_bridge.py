@@ -1,7 +1,8 @@
 """Everything that talks to nbgrader: its command, its course config and its gradebook.
 
-The only module that touches nbgrader (and its traitlets config). nbgrader is optional: it is
-imported when one of these functions runs, so grading without a gradebook never needs it.
+With `nbgrader_feedback` (the autograded notebooks), the only module that touches nbgrader (and
+its traitlets config). nbgrader is optional: it is imported when one of these functions runs,
+so grading without a gradebook never needs it.
 
 Scores written here are the grader's own, computed in the sandbox: the notebooks are never run
 in a Jupyter kernel. Each question's grade cell (``grade_id`` = the question id) gets the sum of
@@ -150,16 +151,26 @@ def course_id(course_dir: Path) -> str:
     Raises:
         UsageError: the config file exists but cannot be read.
     """
-    path = Path(course_dir) / CONFIG
-    if not path.is_file():
+    if not (Path(course_dir) / CONFIG).is_file():
         return ""
+    value = course_config(course_dir).get("CourseDirectory", {}).get("course_id", "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def course_config(course_dir: Path) -> Any:
+    """The course's nbgrader_config.py as a traitlets Config (empty when there is none).
+
+    Raises:
+        UsageError: the config file exists but cannot be read.
+    """
+    path = Path(course_dir) / CONFIG
     loader = _import("traitlets.config.loader")
+    if not path.is_file():
+        return loader.Config()
     try:
-        config = loader.PyFileConfigLoader(CONFIG, path=str(path.parent.resolve())).load_config()
+        return loader.PyFileConfigLoader(CONFIG, path=str(path.parent.resolve())).load_config()
     except Exception as exc:
         raise UsageError(f"{path} could not be read: {exc}") from exc
-    value = config.get("CourseDirectory", {}).get("course_id", "")
-    return value.strip() if isinstance(value, str) else ""
 
 
 def default_db_url(course_dir: Path) -> str:

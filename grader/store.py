@@ -1,19 +1,27 @@
 """The results store: every finished submission, committed as it finishes (SQLite, WAL).
 
 A result is keyed by student and assignment, and remembers the hash of the graded file and
-of the spec (assignment.toml plus the reference solution). A re-run reuses a result whose
-hashes still match, so only new or changed work is graded; killing the grader at any moment
-loses at most the submissions in flight. When a re-grade changes a result, the old one is
-kept (``current = 0``) so the change can be listed before anyone publishes it.
+the judging key (assignment.toml, the reference solution, and the grader's own version and
+judging code: see spec_hash). A re-run reuses a result whose hashes still match, so only new
+or changed work is graded, and a fix to the grader never silently keeps old verdicts; killing
+the grader at any moment loses at most the submissions in flight. When a re-grade changes a
+result, the old one is kept (``current = 0``) so the change can be listed before anyone
+publishes it.
+
+The store also remembers the roster: the students of the latest `grader grade` run, in its
+order, and the folder they came from. The reports describe that class and no one else.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
+import math
 import sqlite3
 import threading
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +46,31 @@ CREATE TABLE IF NOT EXISTS results (
     current     INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS results_current ON results (assignment, student, current);
+CREATE TABLE IF NOT EXISTS rosters (
+    assignment  TEXT PRIMARY KEY,
+    folder      TEXT NOT NULL,
+    students    TEXT NOT NULL,
+    set_at      TEXT NOT NULL
+);
 """
+# The modules that turn a submission's file into its verdicts: a change to any of them (a fix
+# to the diagnosis, the comparison, the sandbox) changes the judging key, so stored results
+# are graded again instead of being reused.
+JUDGING_MODULES = (
+    "service.py",
+    "submissions.py",
+    "cases.py",
+    "reference.py",
+    "sandbox.py",
+    "workers.py",
+    "_worker.py",
+    "outcomes.py",
+    "untrusted.py",
+    "compare.py",
+    "diagnose.py",
+    "verdict.py",
+    "results.py",
+)
 
 
 class StoreError(GraderError):
@@ -63,8 +95,32 @@ class Change:
     old_score: float
     new_score: float
     max_score: float
+    old_max_score: float
     why: str
     when: str
+
+    @property
+    def rescaled(self) -> bool:
+        """True when only the maximum changed and the score kept its share of it (e.g. full
+        marks before and after): the spec changed, the student's standing did not."""
+        return self.old_max_score != self.max_score and math.isclose(
+            self.old_score * self.max_score, self.new_score * self.old_max_score
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """The class of the latest grading run.
+
+    Attributes:
+        folder: the submissions folder it was graded from (resolved path).
+        students: the student ids, in the run's order.
+        set_at: when the run started (ISO time).
+    """
+
+    folder: str
+    students: tuple[str, ...]
+    set_at: str
 
 
 def file_hash(data: bytes) -> str:
@@ -72,12 +128,53 @@ def file_hash(data: bytes) -> str:
 
 
 def spec_hash(*paths: Path) -> str:
-    """Hash of the files that decide the scores (the spec and the reference solution)."""
+    """The judging key: what decides every verdict.
+
+    ``<digest of the files>:<grader_hash()>``, the files being the spec and the reference
+    solution. A result stored under another key is never reused; `Store.changes` reads the
+    two parts apart to tell "spec changed" from "grader updated".
+    """
     h = hashlib.sha256()
     for p in paths:
         h.update(p.read_bytes())
         h.update(b"\0")
-    return h.hexdigest()
+    return f"{h.hexdigest()}:{grader_hash()}"
+
+
+@functools.cache
+def grader_hash() -> str:
+    """This grader's identity: its version and the source of its judging modules."""
+    from . import __version__
+
+    return judging_hash(Path(__file__).resolve().parent, __version__)
+
+
+def judging_hash(package: Path, version: str) -> str:
+    """``<version>+<digest>``: the digest of JUDGING_MODULES as they are in `package`."""
+    h = hashlib.sha256(version.encode())
+    for name in JUDGING_MODULES:
+        h.update(f"\0{name}\0".encode())
+        try:
+            h.update((package / name).read_bytes())
+        except OSError:
+            h.update(b"(missing)")
+    return f"{version}+{h.hexdigest()[:16]}"
+
+
+def why_changed(new_file: bool, old_key: str, new_key: str) -> str:
+    """Why a result changed, from the two results' file flag and judging keys."""
+    old_spec, _, old_grader = old_key.partition(":")
+    new_spec, _, new_grader = new_key.partition(":")
+    reasons = [
+        words
+        for words, flag in (
+            ("new submission", new_file),
+            ("spec changed", old_spec != new_spec),
+            ("grader updated", old_grader != new_grader),
+        )
+        if flag
+    ]
+    return " and ".join(reasons) or "re-graded"
 
 
 class Store:
@@ -140,35 +237,74 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write to the results store {self.path}: {exc}") from exc
 
-    def current(self, assignment: str) -> list[GradeReport]:
-        """Every student's current result, by student id."""
-        rows = self.db.execute(
-            "SELECT report FROM results WHERE assignment=? AND current=1 ORDER BY student",
-            (assignment,),
-        ).fetchall()
+    def current(self, assignment: str, shash: str | None = None) -> list[GradeReport]:
+        """Every student's current result, by student id; with `shash`, only the results
+        graded under that judging key (the spec and grader as they are now)."""
+        query = "SELECT report FROM results WHERE assignment=? AND current=1"
+        params: tuple[str, ...] = (assignment,)
+        if shash is not None:
+            query += " AND spec_hash=?"
+            params += (shash,)
+        rows = self.db.execute(query + " ORDER BY student", params).fetchall()
         return [report_from_json(r[0]) for r in rows]
 
-    def changes(self, assignment: str) -> list[Change]:
-        """Students whose latest grading changed their score, with the reason."""
+    def current_keys(self, assignment: str) -> dict[str, str]:
+        """Each student with a current result, and the judging key it was graded under."""
+        rows = self.db.execute(
+            "SELECT student, spec_hash FROM results WHERE assignment=? AND current=1",
+            (assignment,),
+        ).fetchall()
+        return dict(rows)
+
+    def set_roster(self, assignment: str, folder: str, students: Sequence[str]) -> None:
+        """Record the class of this run (replacing the previous one)."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        try:
+            with self.lock, self.db:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO rosters (assignment, folder, students, set_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (assignment, folder, json.dumps(list(students)), now),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write to the results store {self.path}: {exc}") from exc
+
+    def roster(self, assignment: str) -> Roster | None:
+        """The class of the latest run, or None when no run recorded one."""
+        row = self.db.execute(
+            "SELECT folder, students, set_at FROM rosters WHERE assignment=?", (assignment,)
+        ).fetchone()
+        if row is None:
+            return None
+        return Roster(row[0], tuple(json.loads(row[1])), row[2])
+
+    def changes(self, assignment: str, students: Collection[str] | None = None) -> list[Change]:
+        """Students whose latest grading changed their score or its maximum, with the reason.
+
+        Args:
+            assignment: the assignment's name.
+            students: only these students (the class), when given.
+        """
         rows = self.db.execute(
             """
-            SELECT n.student, o.score, n.score, n.max_score, o.file_hash != n.file_hash,
-                   o.spec_hash != n.spec_hash, n.graded_at
+            SELECT n.student, o.score, n.score, n.max_score, o.max_score,
+                   o.file_hash != n.file_hash, o.spec_hash, n.spec_hash, n.graded_at
             FROM results n JOIN results o
               ON o.assignment = n.assignment AND o.student = n.student
              AND o.id = (SELECT MAX(id) FROM results
                          WHERE assignment = n.assignment AND student = n.student AND id < n.id)
-            WHERE n.assignment = ? AND n.current = 1 AND o.score != n.score
+            WHERE n.assignment = ? AND n.current = 1
+              AND (o.score != n.score OR o.max_score != n.max_score)
             ORDER BY n.student
             """,
             (assignment,),
         ).fetchall()
         out = []
-        for student, old, new, max_score, new_file, new_spec, when in rows:
-            why = " and ".join(
-                w for w, flag in (("new submission", new_file), ("spec changed", new_spec)) if flag
-            )
-            out.append(Change(student, old, new, max_score, why or "re-graded", when))
+        for student, old, new, max_score, old_max, new_file, old_key, new_key, when in rows:
+            if students is not None and student not in students:
+                continue
+            why = why_changed(bool(new_file), old_key, new_key)
+            out.append(Change(student, old, new, max_score, old_max, why, when))
         return out
 
 

@@ -204,8 +204,8 @@ def test_check_names_a_flipped_kernel_first(capsys: pytest.CaptureFixture[str]) 
     assert any("flip" in line.lower() for line in lines[:8]), lines[:8]
 
 
-def test_same_student_twice_keeps_both(tmp_path: Path) -> None:
-    """Do ada.py and ada/ both get graded, under distinct ids, neither overwriting the other?"""
+def test_same_student_twice_is_refused_loudly(tmp_path: Path) -> None:
+    """Are ada.py and ada/ refused together, in one row naming both, neither graded?"""
     subs = tmp_path / "subs"
     (subs / "ada").mkdir(parents=True)
     shutil.copy(SOLUTION, subs / "ada.py")
@@ -213,9 +213,12 @@ def test_same_student_twice_keeps_both(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert main(["grade", str(subs), "--out", str(out), "--quiet", "--sandbox", SANDBOX]) == 0
     names = sorted(p.name for p in (out / "results").glob("*.json"))
-    assert names == ["ada.json", "ada_2.json"]
+    assert names == ["ada.json"]
     rows = list(csv.DictReader((out / "grades.csv").read_text().splitlines()))
-    assert sorted(r["score"] for r in rows) == ["0", "16"]
+    assert [(r["student"], r["graded"]) for r in rows] == [("ada", "no")]
+    result = json.loads((out / "results" / "ada.json").read_text())
+    assert result["score"] == 0
+    assert "submitted more than once (ada.py, ada/)" in result["extra_data"]["problems"][0]
 
 
 def test_big_class_pages_come_from_the_helper_process_unchanged(

@@ -195,6 +195,22 @@ def _submit(path: Path) -> Callable[[Path], None]:
     return prepare
 
 
+# Gradescope's documented submission_metadata.json (fields the grader does not read trimmed)
+METADATA = {
+    "id": 123456,
+    "created_at": "2025-03-01T09:30:00.000000-07:00",
+    "assignment": {"id": 25828, "title": "Convolution", "total_points": "16.0"},
+    "submission_method": "upload",
+    "users": [{"email": "ada@example.edu", "id": 1234, "name": "Ada Lovelace"}],
+    "previous_submissions": [],
+}
+
+
+def _submit_as_ada(root: Path) -> None:
+    _submit(ADA)(root)
+    (root / "submission_metadata.json").write_text(json.dumps(METADATA))
+
+
 def _nothing(root: Path) -> None:
     return None
 
@@ -210,7 +226,7 @@ def _break_package(root: Path) -> None:
 
 
 SCENARIOS: dict[str, Callable[[Path], None]] = {
-    "correct": _submit(ADA),
+    "correct": _submit_as_ada,
     "flipped": _submit(CHEN),
     "notebook": _submit(IVY),
     "empty": _nothing,
@@ -269,7 +285,11 @@ def graded(
         roots[name] = root
     with ThreadPoolExecutor(max_workers=len(roots)) as pool:
         done = dict(zip(roots, pool.map(run_autograder, roots.values()), strict=True))
+    ROOTS.update(roots)
     return done
+
+
+ROOTS: dict[str, Path] = {}  # each scenario's root, once `graded` ran
 
 
 Graded = dict[str, tuple[subprocess.CompletedProcess[str], dict[str, Any]]]
@@ -291,8 +311,71 @@ def test_correct_submission_gets_full_marks(graded: Graded) -> None:
     assert results["score"] == FULL
     assert sum(t["max_score"] for t in results["tests"]) == FULL
     assert all(t["status"] == "passed" for t in results["tests"])
-    assert results["extra_data"]["student"] == "submission 123456"
     assert results["extra_data"]["sandbox"] in ("bwrap", "process")
+
+
+@pytest.mark.slow
+def test_the_student_comes_from_gradescopes_metadata(graded: Graded) -> None:
+    """Is the student in results.json the one submission_metadata.json names (name and
+    email), and "submission <id>" only when the metadata lists no user?"""
+    assert graded["correct"][1]["extra_data"]["student"] == "Ada Lovelace <ada@example.edu>"
+    assert graded["flipped"][1]["extra_data"]["student"] == "submission 123456"
+
+
+@pytest.mark.slow
+def test_secrets_are_unreadable_to_other_users_while_grading(graded: Graded) -> None:
+    """Did run_autograder make the spec, the reference, the submission and the metadata
+    unreadable to other users (student code runs as one), keep the paths traversable and the
+    grader package readable, and leave the results writable by root only?"""
+    assert "correct" in graded  # the runs happened
+    root = ROOTS["correct"]
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    assert mode(root) == 0o711 and mode(root / "source") == 0o711
+    for secret in (
+        root / "source" / "assignments" / "convolution" / "assignment.toml",
+        root / "source" / "solutions" / "convolution.py",
+        root / "source" / "solutions",
+        root / "submission",
+        root / "submission" / "convolution.py",
+        root / "submission_metadata.json",
+    ):
+        assert mode(secret) & 0o077 == 0, secret
+    assert mode(root / "source" / "grader" / "_worker.py") & 0o044 == 0o044
+    assert mode(root / "source" / "grader") & 0o055 == 0o055
+    assert mode(root / "results") == 0o755
+
+
+@pytest.mark.parametrize(
+    ("metadata", "student"),
+    [
+        (
+            {"id": 7, "users": [{"name": "Ada Lovelace", "email": "ada@x.org", "id": 1}]},
+            "Ada Lovelace <ada@x.org>",
+        ),
+        (
+            {"id": 7, "users": [{"name": "Ada", "email": "a@x.org"}, {"name": "Bo", "id": 2}]},
+            "Ada <a@x.org>, Bo",
+        ),
+        ({"id": 7, "users": [{"email": "cy@x.org", "id": 3}]}, "cy@x.org"),
+        ({"id": 7, "users": [{"id": 4}]}, "user 4"),
+        ({"id": 7, "users": [{"name": "Eve\x1b[2J\nEvil"}]}, "Eve Evil"),
+        ({"id": 7, "users": []}, "submission 7"),
+        ({"users": "nobody"}, "submission"),
+        ([1, 2], "submission"),
+        (None, "submission"),
+    ],
+    ids=["user", "group", "email", "id", "control", "no-users", "bad-users", "list", "no-file"],
+)
+def test_student_from_metadata(tmp_path: Path, metadata: Any, student: str) -> None:
+    """Does each shape of submission_metadata.json give the right, printable student name?"""
+    from grader.gradescope_zip import _student
+
+    if metadata is not None:
+        (tmp_path / "submission_metadata.json").write_text(json.dumps(metadata))
+    assert _student(tmp_path) == student
 
 
 @pytest.mark.slow

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from grader.cases import build_inputs
+from grader.cli import main
 from grader.errors import SpecError
 from grader.spec import load_spec
 
-from .conftest import ASSIGNMENT
+from .conftest import ASSIGNMENT, FIXTURES, SOLUTION
 
 GOOD = (ASSIGNMENT / "assignment.toml").read_text()
 
@@ -107,3 +108,113 @@ def test_missing_spec_is_a_spec_error(tmp_path: Path) -> None:
     """Does pointing at a folder without assignment.toml say so?"""
     with pytest.raises(SpecError, match="no assignment spec"):
         load_spec(tmp_path)
+
+
+def _write_spec(tmp_path: Path, text: str) -> Path:
+    """A course folder holding this assignment.toml and a copy of the reference."""
+    folder = tmp_path / "assignments" / "convolution"
+    folder.mkdir(parents=True)
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "convolution.py").write_text(SOLUTION.read_text())
+    (folder / "assignment.toml").write_text(text)
+    return folder
+
+
+def _once(old: str, new: str) -> str:
+    assert old in GOOD, old
+    return GOOD.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "closest"),
+    [
+        (
+            _once('visibility = "visible"', 'visiblity = "visible"'),
+            "questions[0].cases[0].visiblity",
+            "visibility",
+        ),
+        (_once("points = 2", "point = 2"), "questions[0].cases[3].point", "points"),
+        (_once("flip = false", "flipped = false"), "assignment.convention.flipped", "flip"),
+        (
+            _once("call_timeout_s = 2.0", "call_timout_s = 2.0"),
+            "assignment.limits.call_timout_s",
+            "call_timeout_s",
+        ),
+        (_once("seed = 301", "sead = 301"), "questions[1].cases[2].args.signal.sead", "seed"),
+        (_once('kind = "1d"', 'knid = "1d"'), "questions[1].knid", "kind"),
+        (_once("rtol = 1e-5", "rtl = 1e-5"), "assignment.tolerance.rtl", "rtol"),
+        (_once("[assignment]", "[assignmnt.extra]\nx = 1\n\n[assignment]"), "assignmnt", ""),
+    ],
+    ids=["visiblity", "point", "flipped", "call_timout_s", "sead", "knid", "rtl", "table"],
+)
+def test_unknown_keys_are_errors_naming_the_closest_key(
+    tmp_path: Path, text: str, where: str, closest: str
+) -> None:
+    """Is a misspelled key an error naming the file, its place and the closest valid key,
+    instead of being ignored (a public case silently hidden)?"""
+    with pytest.raises(SpecError) as info:
+        load_spec(_write_spec(tmp_path, text))
+    message = str(info.value)
+    assert "assignment.toml" in message
+    assert f"unknown key {where}" in message
+    if closest:
+        assert f"did you mean {closest!r}?" in message
+
+
+def test_ragged_literal_names_the_file_and_the_case(tmp_path: Path) -> None:
+    """Is a literal with rows of different lengths an error naming the file and the case?"""
+    text = _once("kernel = [[1, 0], [0, -1]]", "kernel = [[1, 0], [0]]")
+    with pytest.raises(SpecError) as info:
+        load_spec(_write_spec(tmp_path, text))
+    message = str(info.value)
+    assert "assignment.toml" in message and "case 'lesson_2x2_kernel'" in message
+    assert "questions[0].cases[0].args.kernel is a ragged array literal" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("signal = [1, 0, 1, 0, 1, 0, 1, 0, 1, 0]", 'signal = [1, "a"]', "must be a number"),
+        ("kernel = [-1, 1]", "kernel = []", "empty list"),
+        ("kernel = [-1, 1]", "kernel = [[-1], [1]]", 'kind = "1d"'),
+        ("seed = 101", 'seed = 101, low = "x"', "low must be a number"),
+    ],
+    ids=["not-a-number", "empty", "wrong-ndim", "low"],
+)
+def test_bad_literal_or_recipe_is_a_spec_error(
+    tmp_path: Path, old: str, new: str, words: str
+) -> None:
+    """Are a literal of text, an empty one, a 2-D argument of a 1-D question and a recipe's
+    non-number spec errors naming the file, not crashes later?"""
+    with pytest.raises(SpecError) as info:
+        load_spec(_write_spec(tmp_path, _once(old, new)))
+    assert words in str(info.value) and "assignment.toml" in str(info.value)
+
+
+def test_kernel_larger_than_image_is_a_spec_error_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In 'valid' mode, is a kernel larger than its image a spec error (exit 2) naming the
+    case, not the reference failing (exit 4)?"""
+    text = _once(
+        'kernel = { shape = [3, 3], dist = "normal", seed = 102 }',
+        'kernel = { shape = [7, 3], dist = "normal", seed = 102 }',
+    )
+    folder = _write_spec(tmp_path, text)
+    with pytest.raises(SpecError, match="larger than the image"):
+        load_spec(folder)
+    out = tmp_path / "reports"
+    code = main(["grade", str(FIXTURES), "--assignment", str(folder), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "case 'random_float_6x7'" in err and "[7, 3]" in err and "[6, 7]" in err
+    assert not out.exists()
+
+
+def test_a_larger_kernel_is_fine_in_full_mode(tmp_path: Path) -> None:
+    """Is the size check for 'valid' mode only ('full' has an output for any kernel)?"""
+    text = _once('mode = "valid"', 'mode = "full"').replace(
+        'kernel = { shape = [3, 3], dist = "normal", seed = 102 }',
+        'kernel = { shape = [7, 3], dist = "normal", seed = 102 }',
+    )
+    assert load_spec(_write_spec(tmp_path, text)).mode == "full"

@@ -93,13 +93,17 @@ def test_changes_lists_exactly_what_moved(real_grader: Grader, tmp_path: Path) -
         g2 = fast(Grader.create(assignment, sandbox=SANDBOX))
         g2.grade_all(find_submissions(root, g2.spec), store=store)
         changes = {c.student: c for c in store.changes(g2.spec.name)}
-    # every student gains a point of max score; correct students gain a point of score,
-    # flipped s0003 still fails that case, s0001 now passes everything
-    assert set(changes) == {"s0000", "s0001", "s0002"}
+    # every student gains a point of max score; correct students gain a point of score (the
+    # same share: rescaled), flipped s0003 still fails that case, s0001 now passes everything
+    assert set(changes) == {"s0000", "s0001", "s0002", "s0003"}
+    assert all((c.old_max_score, c.max_score) == (16, 17) for c in changes.values())
     assert changes["s0001"].why == "new submission and spec changed"
     assert changes["s0000"].why == "spec changed"
     assert (changes["s0000"].old_score, changes["s0000"].new_score) == (16, 17)
-    assert changes["s0001"].new_score == 17
+    assert changes["s0000"].rescaled and changes["s0002"].rescaled
+    assert changes["s0001"].new_score == 17 and not changes["s0001"].rescaled
+    assert changes["s0003"].old_score == changes["s0003"].new_score == 1
+    assert not changes["s0003"].rescaled
 
 
 KILLABLE = """
@@ -170,16 +174,107 @@ def test_report_changes_command_lists_them(
     assert "s0000" not in text
 
 
-def test_unwritable_output_is_a_clear_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("where", ["parent", "results"])
+def test_unwritable_output_is_found_before_grading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
-    """Does a report folder that cannot be written end with a message, not a traceback?"""
+    """Is a report folder that cannot be written found before anyone is graded (exit 2), with
+    a message that claims nothing is safe in a store that was never written?"""
+    from grader import service
     from grader.cli import main
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
+    out = blocker / "reports"
+    if where == "results":  # OUT exists, but its results/ is a file
+        out = tmp_path / "reports"
+        out.mkdir()
+        (out / "results").write_text("")
+    graded: list[str] = []
+    real = service.Grader.grade
+    monkeypatch.setattr(
+        service.Grader,
+        "grade",
+        lambda self, sub, **kw: graded.append(sub.student) or real(self, sub, **kw),
+    )
     root = _class(tmp_path / "subs", 1)
-    code = main(["grade", str(root), "--out", str(blocker / "reports"), "--quiet", "--no-html"])
-    assert code == 5
+    code = main(["grade", str(root), "--out", str(out), "--quiet", "--no-html"])
+    assert code == 2
     err = capsys.readouterr().err
-    assert "cannot read or write a file" in err and "Traceback" not in err
+    assert "cannot write the reports to" in err and "Nothing was graded" in err
+    assert "safe" not in err and "Traceback" not in err
+    assert graded == []
+    assert not (out / "results.db").exists()
+
+
+def test_a_report_failing_mid_run_says_exactly_what_is_in_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When a report cannot be written mid-run (a full disk), does the message say how many
+    results are committed to the store, and are they really there (the re-run reuses them)?"""
+    from grader.cli import main
+    from grader.report import files
+
+    root = _class(tmp_path / "subs", 3)
+    out = tmp_path / "reports"
+    real = files.write_student
+
+    def full_disk(rep, out_dir):  # type: ignore[no-untyped-def]
+        if rep.student == "s0001":
+            raise OSError(28, "No space left on device", str(out_dir / "results" / "s0001.json"))
+        return real(rep, out_dir)
+
+    monkeypatch.setattr(files, "write_student", full_disk)
+    argv = ["grade", str(root), "--out", str(out), "--quiet", "--no-html", "--jobs", "1"]
+    assert main([*argv, "--sandbox", SANDBOX]) == 5
+    err = capsys.readouterr().err
+    assert "No space left on device" in err
+    assert "2 of 3 results graded so far are committed to" in err
+    with Store(out / "results.db") as store:
+        assert {"s0000", "s0001"} <= {r.student for r in store.current("convolution")}
+    monkeypatch.setattr(files, "write_student", real)
+    assert main([*argv, "--sandbox", SANDBOX]) == 0
+    with Store(out / "results.db") as store:
+        assert len(store.current("convolution")) == 3
+
+
+def test_a_grader_update_grades_again_instead_of_reusing(
+    grader: Grader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Is a stored result reused only under the same grader, so a fix to the judging code
+    never silently keeps old verdicts?"""
+    from grader import store as store_module
+
+    subs = find_submissions(_class(tmp_path / "subs", 2), grader.spec)
+    with Store(tmp_path / "results.db") as store:
+        grader.grade_all(subs, store=store)
+        assert grader.grade_all(subs, store=store).reused == 2
+        monkeypatch.setattr(store_module, "grader_hash", lambda: "0.1.1+0123456789abcdef")
+        assert grader.grade_all(subs, store=store).reused == 0
+        assert grader.grade_all(subs, store=store).reused == 2
+
+
+def test_the_judging_key_follows_the_version_and_the_judging_code(tmp_path: Path) -> None:
+    """Does the key change with the grader's version and with any judging module's source
+    (a fix to diagnose.py), and name the version it was made by?"""
+    from grader import __version__
+    from grader.store import JUDGING_MODULES, grader_hash, judging_hash, spec_hash, why_changed
+
+    package = ROOT / "grader"
+    assert all((package / name).is_file() for name in JUDGING_MODULES)
+    assert {"compare.py", "diagnose.py", "verdict.py"} <= set(JUDGING_MODULES)
+    copy = tmp_path / "grader"
+    copy.mkdir()
+    for name in JUDGING_MODULES:
+        shutil.copy(package / name, copy / name)
+    base = judging_hash(copy, "0.1.0")
+    assert base == judging_hash(package, "0.1.0") and base.startswith("0.1.0+")
+    assert judging_hash(copy, "0.1.1") != base
+    (copy / "diagnose.py").write_text((package / "diagnose.py").read_text() + "\n# a fix\n")
+    assert judging_hash(copy, "0.1.0") != base
+    assert grader_hash().startswith(__version__ + "+")
+    key = spec_hash(ASSIGNMENT / "assignment.toml", SOLUTION)
+    assert key.endswith(":" + grader_hash())
+    assert why_changed(False, "a:0.1.0+x", "a:0.1.1+y") == "grader updated"
+    assert why_changed(True, "a:g", "b:g") == "new submission and spec changed"
+    assert why_changed(False, "a", "a:g") == "grader updated"  # stored before the key had it
