@@ -432,15 +432,18 @@ def _prctl(libc: Any, option: int, value: int) -> None:
     _check(libc.prctl(option, value, 0, 0, 0), f"prctl {option}")
 
 
-def _private_tmp(libc: Any, scratch: str, uid: int | None) -> None:
+def _private_tmp(libc: Any, scratch: str, uid: int | None, keep: list[str] | None = None) -> None:
     """Give the submission its own mount and IPC namespaces: a fresh, empty tmpfs at the
     scratch folder, /tmp, /var/tmp and /dev/shm, and no System V objects of anybody else's.
     They vanish with the submission's last process: nothing it writes reaches the next."""
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
     _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE)
     for shared in ("/tmp", "/var/tmp", "/dev/shm"):
-        if shared != scratch and os.path.isdir(shared) and not os.path.islink(shared):
-            _mount(libc, "tmpfs", shared, "tmpfs", MS_NOSUID | MS_NODEV, f"{TMPFS_OPTS},mode=1777")
+        if shared == scratch or not os.path.isdir(shared) or os.path.islink(shared):
+            continue
+        if any(path.startswith(shared + "/") for path in keep or ()):
+            continue  # the private view made it root's and read-only but what it keeps
+        _mount(libc, "tmpfs", shared, "tmpfs", MS_NOSUID | MS_NODEV, f"{TMPFS_OPTS},mode=1777")
     os.makedirs(scratch, exist_ok=True)  # it may lie in a /tmp just made empty
     owner = f",uid={uid},gid={uid}" if uid is not None else ""
     _mount(libc, "tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"{TMPFS_OPTS},mode=0700{owner}")
@@ -703,7 +706,7 @@ def zygote(control: Any, np: Any, init: dict[str, Any]) -> int:
                 os.setsid()
                 _adopt(fds)
                 if isolate:
-                    _private_tmp(libc, scratch, uid)
+                    _private_tmp(libc, scratch, uid, init.get("view"))
                 os.chdir(scratch)
                 os.environ["HOME"] = os.environ["TMPDIR"] = scratch
                 _set_limits(int(init.get("memory_mib", 0)), int(init.get("cpu_s", 0)))
