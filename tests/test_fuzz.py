@@ -214,8 +214,10 @@ def _payload_for(head: dict[str, Any], extra: bytes) -> bytes:
     """Bytes that match the header's dtype and shape when those are sane (so that valid
     arrays are rebuilt often), followed by `extra` (a length mismatch when non-empty)."""
     dtype, shape = head.get("dtype"), head.get("shape")
-    sane = isinstance(shape, list) and all(type(n) is int and 0 <= n <= 6 for n in shape)
-    if isinstance(dtype, str) and dtype in ALLOWED_DTYPES and sane and len(shape) <= 4:
+    if not isinstance(shape, list) or not isinstance(dtype, str):
+        return extra
+    sane = len(shape) <= 4 and all(type(n) is int and 0 <= n <= 6 for n in shape)
+    if dtype in ALLOWED_DTYPES and sane:
         count = int(np.prod(shape)) if shape else 1
         return b"\x01" * (count * np.dtype(dtype).itemsize) + extra
     return extra

@@ -327,9 +327,9 @@ def _judging_fails_on_the_marker(monkeypatch: pytest.MonkeyPatch) -> None:
     that one strange submission reaches)."""
     import numpy as np
 
-    from grader import verdict
+    from grader import compare, verdict
 
-    real = verdict.compare
+    real = compare.compare
 
     def broken(expected, got, **kw):  # type: ignore[no-untyped-def]
         if got.size and np.all(got == MARKER):
@@ -396,3 +396,22 @@ def test_a_grader_bug_on_one_student_does_not_stop_the_class(
     rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text().splitlines())}
     assert rows["bo"]["graded"] == "yes" and rows["bo"]["score"] == "0"
     assert rows["ada"]["score"] == "16"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"[" * 100_000, b'{"cells": ' + b"[" * 100_000, b'{"cells": [{"source": "\\ud800"}]}'],
+    ids=["nested", "nested_cells", "surrogate"],
+)
+def test_a_notebook_no_parser_can_read_fails_its_tests_clearly(
+    grade: Callable[[Path], GradeReport], tmp_path: Path, data: bytes
+) -> None:
+    """Does a notebook nested deeper than JSON parsers go (or holding a lone surrogate) get
+    0 with a message about the notebook on every test, instead of crashing anything?"""
+    path = tmp_path / "deep.ipynb"
+    path.write_bytes(data)
+    report = grade(path)
+    assert report.score == 0
+    for c in report.cases:
+        assert c.outcome == "error" and c.message, c
+        c.message.encode("utf-8")
