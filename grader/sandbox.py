@@ -36,8 +36,8 @@ from .outcomes import (
     Failure,
     LoadOutcome,
     SubmissionRun,
-    clean_error,
     decode_call,
+    decode_load,
     matching,
 )
 from .spec import Limits
@@ -590,14 +590,7 @@ def _receive_load(z: Zygote, lim: Limits, end: float, rid: str | None) -> LoadOu
                 "code (is there an endless loop or a slow demo outside the functions?)",
             )
         return LoadOutcome(failure=reply)
-    head, _ = reply
-    found = head.get("found")
-    errors = head.get("errors")
-    return LoadOutcome(
-        found=found if isinstance(found, dict) else {},
-        errors=tuple(clean_error(e) for e in errors) if isinstance(errors, list) else (),
-        fatal=str(head.get("fatal", ""))[:2000],
-    )
+    return decode_load(reply[0])
 
 
 def _batch(calls: list[Call], start: int, timeouts: dict[str, int]) -> list[Call]:
