@@ -57,8 +57,8 @@ bench: install
 	$(BIN)/python bench/run.py --n $(if $(N),$(N),1000) $(if $(JOBS),--jobs $(JOBS))
 
 lint: install
-	$(BIN)/ruff check grader tests
-	$(BIN)/ruff format --check grader tests
+	$(BIN)/ruff check grader exercises tests
+	$(BIN)/ruff format --check grader exercises tests
 
 type: install
 	$(BIN)/mypy

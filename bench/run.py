@@ -29,11 +29,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader import Grader, Submission, notebook  # noqa: E402
-from grader.service import find_submissions  # noqa: E402
+from grader import Grader, Submission  # noqa: E402
+from grader.integrations import notebook  # noqa: E402
+from grader.core.service import find_submissions  # noqa: E402
 
-DEMO = ROOT / "examples" / "submissions"
-ASSIGNMENT = ROOT / "assignments" / "convolution"
+DEMO = ROOT / "exercises" / "convolution" / "demo"
+ASSIGNMENT = ROOT / "exercises" / "convolution"
 NOTEBOOK = "convolution.ipynb"
 # (template, share of the class): correct loop and vectorized, notebooks, wrong, failing.
 MIX = [
@@ -95,7 +96,7 @@ def notebook_class(files: list[Path], folder: Path) -> list[Path]:
 def measure_notebooks(grader: Grader, folder: Path, jobs: int) -> dict[str, Any]:
     """measure_grader on a folder of nbgrader notebooks, their test cells taken out first as
     `grader grade` does (inside the timing)."""
-    subs = find_submissions(folder, grader.spec)
+    subs = find_submissions(folder, grader.core.spec)
     with tempfile.TemporaryDirectory(prefix="bench-stripped-") as tmp:
         t = time.perf_counter()
         todo = notebook.for_grading(subs, Path(tmp))
@@ -291,13 +292,13 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = ap.parse_args()
     grader = Grader.create(ASSIGNMENT, sandbox=args.sandbox)
-    calls = [(pc.question.function, tuple(pc.inputs.values())) for pc in grader.cases]
+    calls = [(pc.question.function, tuple(pc.inputs.values())) for pc in grader.core.cases]
     with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
         folder = Path(tmp) / "class"
         say(f"building a class of {args.n}, and the same class as notebooks ...")
         files = build_class(folder, args.n)
         notebooks = notebook_class(files, Path(tmp) / "notebooks")
-        subs = find_submissions(folder, grader.spec)
+        subs = find_submissions(folder, grader.core.spec)
         py = [s for s in subs if s.kind == "py"]
         say("grading the class, its .py files only, then the class as notebooks ...")
         ours = measure_grader(grader, subs, args.jobs)
@@ -328,7 +329,7 @@ def main() -> int:
         },
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
         "jobs": args.jobs,
-        "mode": grader.sandbox.mode,
+        "mode": grader.isolation.sandbox.mode,
         "ours": ours,
         "ours_py": ours_py,
         "ours_ipynb": ours_nb,
@@ -343,7 +344,7 @@ def main() -> int:
         "check_cold_s": check,
     }
     rows = [
-        ("sandbox mode", grader.sandbox.mode),
+        ("sandbox mode", grader.isolation.sandbox.mode),
         (
             "submissions (.py / .ipynb)",
             f"{ours['submissions']} ({len(py)} / {len(subs) - len(py)})",

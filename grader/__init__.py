@@ -13,11 +13,11 @@ __version__ = "0.1.0"
 
 from pathlib import Path
 
-from .check import check as check
-from .results import CaseResult, ClassReport, GradeReport
-from .service import Grader
-from .spec import Assignment, load_spec
-from .submissions import Submission
+from .core.results import CaseResult, ClassReport, GradeReport
+from .core.service import Grader
+from .core.spec import Assignment, load_spec
+from .core.submissions import Submission
+from .integrations.check import check as check
 
 __all__ = [
     "Assignment",

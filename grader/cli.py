@@ -24,19 +24,19 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import nbgrader_bridge, notebook
+from .core import locate
+from .core.results import CaseResult, ClassReport, GradeReport
+from .core.service import Grader, find_submissions, hidden_summary, mistake_titles
+from .core.spec import Assignment
+from .core.store import Change, Roster, Store, file_hash, spec_hash
+from .core.submissions import Submission, read_source
 from .errors import GraderError, OutputError, UsageError
+from .integrations import nbgrader_bridge, notebook
 from .report import files, terminal
 from .report.pages import PageWriter, page_link
-from .results import CaseResult, ClassReport, GradeReport
-from .service import Grader, find_submissions, hidden_summary, mistake_titles
-from .spec import Assignment
-from .store import Change, Roster, Store, file_hash, spec_hash
-from .submissions import Submission, read_source
 
-DEFAULT_ASSIGNMENT = Path("assignments") / "convolution"
 DEFAULT_COURSE = Path("assignments")
-DEMO = Path("examples") / "submissions"
+DEMO = "demo"  # an exercise's demo class: exercises/NAME/demo
 STORE_NAME = "results.db"
 
 
@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
             "Grade array-programming exercises in a sandbox. Student code runs in a separate, "
             "isolated process; the grader compares the plain numbers it returns."
         ),
-        epilog="Start with: grader grade   (or: grader check my_convolution.py)",
+        epilog="Start with: grader grade   (or: grader check my_solution.py)",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         help="grade every submission in a folder and write the reports",
         description=(
             "Grade every submission in SUBMISSIONS_DIR: <student>.py, <student>.ipynb, "
-            "<student>/convolution.py, <student>/<any>.ipynb, or nbgrader's "
+            "<student>/<module>.py, <student>/<any>.ipynb, or nbgrader's "
             "<student>/<assignment>/ layout. Writes OUT/results/<student>.json (Gradescope "
             "format), OUT/grades.csv and OUT/summary.json, and prints the class table. "
             "Without SUBMISSIONS_DIR, grades ./submissions, or the demo class in "
@@ -228,7 +228,7 @@ def _parser() -> argparse.ArgumentParser:
         "--assignment",
         type=Path,
         default=None,
-        help="assignment folder holding assignment.toml (default: assignments/convolution)",
+        help="exercise folder holding assignment.toml (default: see `grader --help`)",
     )
     n.set_defaults(run=_notebook)
     return p
@@ -249,7 +249,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--assignment",
         type=Path,
         default=None,
-        help="assignment folder holding assignment.toml (default: assignments/convolution)",
+        help="exercise folder holding assignment.toml (default: see `grader --help`)",
     )
     p.add_argument(
         "--sandbox",
@@ -260,15 +260,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _assignment(args: argparse.Namespace) -> Path:
-    if args.assignment is not None:
-        return Path(args.assignment)
-    env = os.environ.get("GRADER_ASSIGNMENT")
-    if env:
-        return Path(env)
-    for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
-        if (base / DEFAULT_ASSIGNMENT / "assignment.toml").is_file():
-            return base / DEFAULT_ASSIGNMENT
-    raise UsageError("no assignment found: pass --assignment DIR (the folder of assignment.toml)")
+    return locate.find_assignment(args.assignment)
 
 
 def _grader(args: argparse.Namespace, *, verify: bool = True) -> Grader:
@@ -309,60 +301,55 @@ def _grade(args: argparse.Namespace) -> int:
         raise UsageError(_unknown_student(args.student, students, root))
     bar = None if args.quiet else _Progress()
     committed = [0]  # results of this run known to be in the store (for an error's message)
-    with tempfile.TemporaryDirectory(prefix="grader-notebooks-") as tmp:
-        todo = notebook.for_grading(subs, Path(tmp))
-        index = {t.student: s for t, s in zip(todo, subs, strict=True)}
-        with Store(args.out / STORE_NAME) as store:
-            _same_class_or_refuse(store.roster(spec.name), root, students, args)
-            kept: dict[str, GradeReport] = {}
-            if args.student is not None:
-                kept = _kept_results(store, grader, todo, args.student, root, args.out)
-            store.set_roster(spec.name, str(root.resolve()), students)
-            before = _manifest(args.out)
-            _write_manifest(args.out, before | _student_files(students, html=not args.no_html))
-            selected = [t for t in todo if args.student in (None, t.student)]
-            if not args.quiet:
-                also = f" ({len(kept)} others from the store)" if args.student else ""
-                print(
-                    f"Grading {len(selected)} submissions of '{spec.name}' from {root}/{also} "
-                    f"(sandbox: {grader.sandbox.mode}, {args.jobs} at a time)",
-                    flush=True,
-                )
-            try:
-                with (
-                    contextlib.nullcontext(None)
-                    if args.no_html
-                    else PageWriter(grader.cases, args.out, students=len(subs)) as pages
-                ):
+    with Store(args.out / STORE_NAME) as store:
+        _same_class_or_refuse(store.roster(spec.name), root, students, args)
+        kept: dict[str, GradeReport] = {}
+        if args.student is not None:
+            kept = _kept_results(store, grader, subs, args.student, root, args.out)
+        store.set_roster(spec.name, str(root.resolve()), students)
+        before = _manifest(args.out)
+        _write_manifest(args.out, before | _student_files(students, html=not args.no_html))
+        selected = [t for t in subs if args.student in (None, t.student)]
+        if not args.quiet:
+            also = f" ({len(kept)} others from the store)" if args.student else ""
+            print(
+                f"Grading {len(selected)} submissions of '{spec.name}' from {root}/{also} "
+                f"(sandbox: {grader.sandbox.mode}, {args.jobs} at a time)",
+                flush=True,
+            )
+        try:
+            with (
+                contextlib.nullcontext(None)
+                if args.no_html
+                else PageWriter(grader.cases, args.out, students=len(subs)) as pages
+            ):
 
-                    def progress(done: int, total: int, rep: GradeReport) -> None:
-                        committed[0] = len(kept) + done  # saved before progress is called
-                        rep = notebook.original_source(rep, index[rep.student])
-                        files.write_student(rep, args.out)  # nothing finished is lost
-                        if pages is not None:
-                            pages(rep)
-                        if bar is not None:
-                            bar(done, total, rep)
+                def progress(done: int, total: int, rep: GradeReport) -> None:
+                    committed[0] = len(kept) + done  # saved before progress is called
+                    files.write_student(rep, args.out)  # nothing finished is lost
+                    if pages is not None:
+                        pages(rep)
+                    if bar is not None:
+                        bar(done, total, rep)
 
-                    graded = _grade_selected(args, grader, selected, store, progress)
-                    for rep in kept.values():  # the class's other students, from the store
-                        rep = notebook.original_source(rep, index[rep.student])
-                        files.write_student(rep, args.out)
-                        if pages is not None:
-                            pages(rep)
-                if bar is not None:
-                    bar.finish()
-                cls = _the_class(graded, kept, subs)
-                written = files.write_class(cls, args.out)
-                if not args.no_html:
-                    written |= _write_dashboard(cls, args.out)
-                removed = _forget_others(args.out, before, students, html=not args.no_html)
-            except OSError as exc:
-                raise OutputError(
-                    _stopped(exc, committed[0], len(subs), args.out / STORE_NAME)
-                ) from exc
+                graded = _grade_selected(args, grader, selected, store, progress)
+                for rep in kept.values():  # the class's other students, from the store
+                    files.write_student(rep, args.out)
+                    if pages is not None:
+                        pages(rep)
+            if bar is not None:
+                bar.finish()
+            cls = _the_class(graded, kept, subs)
+            written = files.write_class(cls, args.out)
+            if not args.no_html:
+                written |= _write_dashboard(cls, args.out, mistake_titles(grader.spec))
+            removed = _forget_others(args.out, before, students, html=not args.no_html)
+        except OSError as exc:
+            raise OutputError(
+                _stopped(exc, committed[0], len(subs), args.out / STORE_NAME)
+            ) from exc
     if not args.quiet:
-        print(terminal.class_table(cls, mistake_titles()))
+        print(terminal.class_table(cls, mistake_titles(grader.spec)))
         print(_run_line(cls, args.out / STORE_NAME))
         _print_written(written)
     _print_removed(removed)
@@ -395,8 +382,9 @@ def _grade_root(args: argparse.Namespace) -> tuple[Path | None, Path]:
     if root is None:
         root = Path("submissions")
         if not root.is_dir() or not any(p for p in root.iterdir() if not p.name.startswith(".")):
-            print(f"{root}/ is empty or missing: grading the demo class in {DEMO}/")
-            root = DEMO
+            demo = _assignment(args) / DEMO
+            print(f"{root}/ is empty or missing: grading the demo class in {demo}/")
+            root = demo
     if not root.is_dir():
         raise UsageError(f"no submissions folder at {root}")
     return course, root
@@ -412,7 +400,7 @@ def _grade_selected(
     """Grade the submissions of this run (all of them, or the one --student names)."""
     regrade = args.regrade or args.student is not None
     if args.scheduler:
-        from .distributed import grade_on_cluster
+        from .integrations.distributed import grade_on_cluster
 
         return grade_on_cluster(
             grader, selected, args.scheduler, progress=progress, store=store, regrade=regrade
@@ -428,9 +416,7 @@ def _the_class(
     """The whole class in the folder's order: this run's results and, with --student, the
     others' results from the store; each report names the student's own file."""
     fresh = {r.student: r for r in graded.reports}
-    reports = tuple(
-        notebook.original_source(fresh.get(s.student) or kept[s.student].summary(), s) for s in subs
-    )
+    reports = tuple(fresh.get(s.student) or kept[s.student].summary() for s in subs)
     return dataclasses.replace(graded, reports=reports, reused=graded.reused + len(kept))
 
 
@@ -473,14 +459,14 @@ def _same_class_or_refuse(
 
 
 def _kept_results(
-    store: Store, grader: Grader, todo: list[Submission], student: str, root: Path, out: Path
+    store: Store, grader: Grader, subs: list[Submission], student: str, root: Path, out: Path
 ) -> dict[str, GradeReport]:
     """--student: every other student's stored result, which must still be up to date
     (graded from the same file under the same spec and grader), else nothing is graded."""
-    key = spec_hash(grader.spec.path, grader.spec.reference)
+    key = spec_hash(grader.spec)
     kept: dict[str, GradeReport] = {}
     stale = []
-    for sub in todo:
+    for sub in subs:
         if sub.student == student:
             continue
         old = store.lookup(grader.spec.name, sub.student, file_hash(read_source(sub)[0]), key)
@@ -687,7 +673,9 @@ def _write_gradebook(
         f"(course '{result.course_id}', assignment '{result.assignment}', "
         f"notebook '{result.notebook}')."
     )
-    from .nbgrader_feedback import announce_autograded  # autograded/ for nbgrader feedback
+    from .integrations.nbgrader_feedback import (
+        announce_autograded,  # autograded/ for nbgrader feedback
+    )
 
     announce_autograded(course, result, grader.spec, entries)
     if skipped:
@@ -714,18 +702,16 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError(f"no file at {path}")
     grader = _grader(args, verify=False)
     sub = Submission(path.stem, path)
-    with tempfile.TemporaryDirectory(prefix="grader-notebooks-") as tmp:
-        (todo,) = notebook.for_grading([sub], Path(tmp))
-        report = notebook.original_source(grader.grade(todo, visible_only=True), sub)
+    report = grader.grade(sub, visible_only=True)
     print(terminal.check_text(report, footer=hidden_summary(grader.spec)))
     return 0 if report.score == report.max_score and report.cases else 1
 
 
-def _write_dashboard(cls: ClassReport, out: Path) -> dict[str, Path]:
+def _write_dashboard(cls: ClassReport, out: Path, titles: dict[str, str]) -> dict[str, Path]:
     """The class dashboard OUT/index.html (the students' pages are written as they finish)."""
     from .report import html
 
-    files.write_chunks(out / "index.html", html.stream_class(cls, mistake_titles(), page_link))
+    files.write_chunks(out / "index.html", html.stream_class(cls, titles, page_link))
     return {"html": out / "html", "dashboard": out / "index.html"}
 
 
@@ -751,9 +737,7 @@ def _report(args: argparse.Namespace) -> int:
             _print_changes(store.changes(spec.name, set(students)))
             return 0
         _check_writable(args.out)
-        current = {
-            r.student: r for r in store.current(spec.name, spec_hash(spec.path, spec.reference))
-        }
+        current = {r.student: r for r in store.current(spec.name, spec_hash(spec))}
     reports = tuple(
         current.get(s)
         or _not_graded(
@@ -786,9 +770,9 @@ def _report(args: argparse.Namespace) -> int:
     _warn_pages(pages)
     written = files.write_class(cls, args.out)
     if not args.no_html:
-        written |= _write_dashboard(cls, args.out)
+        written |= _write_dashboard(cls, args.out, mistake_titles(spec))
     removed = _forget_others(args.out, before, students, html=not args.no_html)
-    print(terminal.class_table(cls, mistake_titles()))
+    print(terminal.class_table(cls, mistake_titles(spec)))
     print(_report_line(roster, spec, students, current, path))
     _print_written(written)
     _print_removed(removed)
@@ -850,7 +834,7 @@ def _print_changes(changes: list[Change]) -> None:
 
 
 def _gradescope(args: argparse.Namespace) -> int:
-    from .gradescope_zip import build_zip
+    from .integrations.gradescope_zip import build_zip
 
     project = Path(__file__).resolve().parent.parent
     path = build_zip(project, _assignment(args), args.out)
@@ -859,7 +843,7 @@ def _gradescope(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from .release import release
+    from .integrations.release import release
 
     course = _course_dir(args)
     grader = _grader(args)
@@ -869,8 +853,8 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _notebook(args: argparse.Namespace) -> int:
-    from .reference import prepare
-    from .spec import load_spec
+    from .core.reference import prepare
+    from .core.spec import load_spec
 
     course = _course_dir(args)
     spec = load_spec(_assignment(args))

@@ -10,14 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from grader import Grader, GradeReport, Submission
+from grader import Grader, GradeReport, Submission, load_spec
+from grader.core.student_files import stub_source
+from grader.exercise import load_module
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENT = ROOT / "assignments" / "convolution"
+ASSIGNMENT = ROOT / "exercises" / "convolution"
 FIXTURES = Path(__file__).resolve().parent / "submissions"
-DEMO = ROOT / "examples" / "submissions"
-SOLUTION = ROOT / "solutions" / "convolution.py"
-STUB = ASSIGNMENT / "convolution.py"
+DEMO = ROOT / "exercises" / "convolution" / "demo"
+SOLUTION = ROOT / "exercises" / "convolution" / "reference.py"
+# The convolution exercise's own module (its diagnosis rules live in CONVOLUTION.diagnosis).
+CONVOLUTION = load_module(ASSIGNMENT / "exercise.py")[0]
+
+# The stub students start from is generated from the spec (grader.core.student_files).
+STUB = Path(tempfile.mkdtemp(prefix="grader-test-stub-")) / "convolution.py"
+STUB.write_text(stub_source(load_spec(ASSIGNMENT)), encoding="utf-8")
 
 # The record of specs already cross-checked with scipy lives in a folder of this session's own,
 # so every session checks its specs once (see grader/verified.py).
@@ -33,9 +40,9 @@ def fast(grader: Grader, **limits: float) -> Grader:
     """The same grader with shorter time limits, so looping fixtures cost less."""
     values = {"call_timeout_s": 0.8, "load_timeout_s": 2.0, "submission_timeout_s": 20.0}
     values.update(limits)
-    lim = dataclasses.replace(grader.spec.limits, **values)
-    spec = dataclasses.replace(grader.spec, limits=lim)
-    sandbox = dataclasses.replace(grader.sandbox, limits=lim)
+    lim = dataclasses.replace(grader.core.spec.limits, **values)
+    spec = dataclasses.replace(grader.core.spec, limits=lim)
+    sandbox = dataclasses.replace(grader.isolation.sandbox, limits=lim)
     return dataclasses.replace(grader, spec=spec, sandbox=sandbox)
 
 

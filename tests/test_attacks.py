@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 
 from grader import Grader, GradeReport, Submission
+from grader.isolation.sandbox import process_isolation
 from grader.report.files import write_all
-from grader.sandbox import process_isolation
 
 from .conftest import ASSIGNMENT, FIXTURES, ROOT, fast
 
@@ -516,7 +516,7 @@ def test_fork_bomb_is_cleaned_up(sandboxed: Grader, exclusive: None) -> None:
     path = ATTACKS / "fork_bomb.py"
     report = sandboxed.grade(Submission(path.stem, path))
     assert (report.score, marks(report)) == (FULL, ALL_PASS)
-    from grader.workers import PIDS_MAX, PIDS_ROOT
+    from grader.isolation.workers import PIDS_MAX, PIDS_ROOT
 
     forked = int(re.search(r"forked (\d+) alive", report.output).group(1))  # type: ignore[union-attr]
     # where a pids cgroup caps the worker, fewer than 50 fit; the file still keeps full marks
@@ -553,7 +553,7 @@ def test_background_daemon_does_not_outlive_grading(sandboxed: Grader, canary: P
         survivors = marked_pids(marker)
         assert (report.score, marks(report)) == (FULL, ALL_PASS)
         assert "daemon running as" in report.output
-        from grader.workers import PIDS_ROOT
+        from grader.isolation.workers import PIDS_ROOT
 
         if sandboxed.sandbox.mode == "bwrap":
             assert wait_until(lambda: not marked_pids(marker), 2.0)
@@ -601,7 +601,7 @@ def test_in_place_rule_is_checked_inside_the_students_process(
 
 def test_process_count_is_capped_where_cgroups_allow(grade: Callable[[Path], GradeReport]) -> None:
     """Does a wide fork bomb hit the per-worker process cap (a pids cgroup) and cost only itself?"""
-    from grader.workers import PIDS_MAX, PIDS_ROOT
+    from grader.isolation.workers import PIDS_MAX, PIDS_ROOT
 
     report = grade(ATTACKS / "fork_bomb_wide.py")
     assert (report.score, marks(report)) == (5, ONE_D_ONLY)
@@ -616,7 +616,7 @@ def test_process_count_is_capped_where_cgroups_allow(grade: Callable[[Path], Gra
 
 def test_daemon_dies_before_the_next_submission_in_one_run(sandboxed: Grader) -> None:
     """In one batch, is a setsid daemon gone before the next student's code starts?"""
-    from grader.workers import PIDS_ROOT
+    from grader.isolation.workers import PIDS_ROOT
 
     marker = "grader-attack-bg-marker"
     path = ATTACKS / "background_daemon.py"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader import Grader, GradeReport, Submission
-from grader.service import _in_order
+from grader.core.service import _in_order
 
 from .conftest import ASSIGNMENT, DEMO, FIXTURES, SANDBOX, fast
 

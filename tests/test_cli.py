@@ -173,7 +173,7 @@ def test_bwrap_mode_fails_clearly_when_unavailable(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Does --sandbox bwrap refuse to run (exit 3) when bubblewrap cannot start?"""
-    monkeypatch.setattr("grader.sandbox.shutil.which", lambda _: None)
+    monkeypatch.setattr("grader.isolation.sandbox.shutil.which", lambda _: None)
     assert main(["check", str(SOLUTION), "--sandbox", "bwrap"]) == 3
     assert "bubblewrap" in capsys.readouterr().err
 
@@ -182,7 +182,7 @@ def test_auto_mode_warns_when_falling_back(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Does auto mode fall back to a child process with a loud warning, and record it?"""
-    monkeypatch.setattr("grader.sandbox.shutil.which", lambda _: None)
+    monkeypatch.setattr("grader.isolation.sandbox.shutil.which", lambda _: None)
     assert main(["check", str(SOLUTION), "--sandbox", "auto"]) == 0
     assert "WARNING" in capsys.readouterr().err
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.compare import compare, tolerance_scale
+from grader.core.compare import compare
+
+from .conftest import CONVOLUTION
+
+tolerance_scale = CONVOLUTION.diagnosis.tolerance_scale
 
 EXPECTED = np.array([[1.0, -2.5], [3.25, 100.0]])
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from grader.cases import build_inputs
-from grader.spec import load_spec
+from grader.core.cases import build_inputs
+from grader.core.spec import load_spec
 
 from .conftest import ASSIGNMENT, DEMO, ROOT, STUB
 
@@ -56,7 +56,7 @@ def test_nothing_imports_the_cli() -> None:
 
 def test_worker_is_standalone() -> None:
     """Does the sandboxed worker import only the stdlib and numpy (never the grader)?"""
-    imports = _imports(ROOT / "grader" / "_worker.py")
+    imports = _imports(ROOT / "grader" / "isolation" / "_worker.py")
     assert not any(i.startswith(".") or i == "grader" for i in imports), imports
 
 

@@ -29,9 +29,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import convolve2d, correlate2d
 
-import grader.diagnose as dg
-from grader.compare import allclose_scaled, tolerance_scale
-from grader.diagnose import HINT_TITLES, Hint, diagnose
+from grader.core.compare import allclose_scaled
+
+from .conftest import CONVOLUTION
+
+dg = CONVOLUTION.diagnosis
+HINT_TITLES, Hint, diagnose, tolerance_scale = (
+    dg.HINT_TITLES,
+    dg.Hint,
+    dg.diagnose,
+    dg.tolerance_scale,
+)
 
 CORPUS = Path(__file__).parent / "corpus"
 RTOL = ATOL = 1e-5

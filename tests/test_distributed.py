@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from grader import Grader
-from grader.distributed import grade_on_cluster
-from grader.service import find_submissions
-from grader.store import Store
+from grader.core.service import find_submissions
+from grader.core.store import Store
+from grader.integrations.distributed import grade_on_cluster
 
 from .conftest import DEMO
 
@@ -20,7 +20,7 @@ def test_local_cluster_matches_local_run(grader: Grader, tmp_path: Path) -> None
     """Does a scheduler plus 2 worker processes grade the demo class exactly as locally?"""
     from distributed import LocalCluster
 
-    subs = find_submissions(DEMO, grader.spec)
+    subs = find_submissions(DEMO, grader.core.spec)
     local = grader.grade_all(subs, jobs=2)
     with (
         LocalCluster(
@@ -40,7 +40,7 @@ def test_local_cluster_matches_local_run(grader: Grader, tmp_path: Path) -> None
             store=store,
             progress=lambda done, total, rep: seen.append(done),
         )
-        assert len(store.current(grader.spec.name)) == len(subs)
+        assert len(store.current(grader.core.spec.name)) == len(subs)
         again = grade_on_cluster(grader, subs, cluster.scheduler_address, store=store)
     assert seen == list(range(1, len(subs) + 1))
     assert again.reused == len(subs)

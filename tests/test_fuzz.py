@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,9 +16,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from grader import untrusted
-from grader.notebook import for_grading, solutions_from_notebook, without_graded_tests
-from grader.outcomes import (
+from grader.core import untrusted
+from grader.core.notebook_cells import without_graded_tests
+from grader.core.reference import PreparedCase, prepare
+from grader.core.results import CaseResult
+from grader.core.spec import Assignment, load_spec
+from grader.core.verdict import Memo, case_result
+from grader.integrations.notebook import solutions_from_notebook
+from grader.isolation.outcomes import (
     ALLOWED_DTYPES,
     MAX_DIMS,
     MAX_FUNCTIONS,
@@ -36,11 +39,6 @@ from grader.outcomes import (
     matching,
     rebuild,
 )
-from grader.reference import PreparedCase, prepare
-from grader.results import CaseResult
-from grader.spec import Assignment, load_spec
-from grader.submissions import Submission
-from grader.verdict import Memo, case_result
 
 from .conftest import ASSIGNMENT
 
@@ -491,27 +489,6 @@ def test_a_notebook_with_a_huge_number_of_cells_is_stripped() -> None:
     out = without_graded_tests(json.dumps({"cells": [*junk, test_cell]}).encode())
     assert out is not None
     assert json.loads(out)["cells"][-1]["source"] == ""
-
-
-@settings(FUZZ, max_examples=60)
-@given(st.lists(st.one_of(st.binary(max_size=80), st.sampled_from(DEEP)), min_size=1, max_size=4))
-def test_for_grading_never_raises(files: list[bytes]) -> None:
-    """Does for_grading pass on one submission per file, each pointing at a file that is
-    there, whatever the notebooks hold?"""
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        subs = []
-        for i, data in enumerate(files):
-            path = root / f"s{i}.ipynb"
-            path.write_bytes(data)
-            subs.append(Submission(f"s{i}", path))
-        subs.append(Submission("gone", root / "missing.ipynb"))
-        subs.append(Submission("none", None, problem="No notebook."))
-        work = root / "work"
-        work.mkdir()
-        out = for_grading(subs, work)
-        assert [s.student for s in out] == [s.student for s in subs]
-        assert all(s.path is None or s.path.is_file() or s.student == "gone" for s in out)
 
 
 # --- untrusted text ------------------------------------------------------------------------------

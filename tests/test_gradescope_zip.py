@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from grader.core.spec import load_spec
 from grader.errors import UsageError
-from grader.gradescope_zip import build_zip, find_submission
-from grader.spec import load_spec
+from grader.integrations.gradescope_zip import build_zip, find_submission
 
 from .conftest import ASSIGNMENT, DEMO, ROOT, SANDBOX, SOLUTION
 
@@ -371,7 +371,7 @@ def test_secrets_are_unreadable_to_other_users_while_grading(graded: Graded) -> 
 )
 def test_student_from_metadata(tmp_path: Path, metadata: Any, student: str) -> None:
     """Does each shape of submission_metadata.json give the right, printable student name?"""
-    from grader.gradescope_zip import _student
+    from grader.integrations.gradescope_zip import _student
 
     if metadata is not None:
         (tmp_path / "submission_metadata.json").write_text(json.dumps(metadata))

@@ -230,16 +230,16 @@ def test_huge_returns_leave_small_reports(grader: Grader, tmp_path: Path) -> Non
     import numpy as np
 
     from grader import Submission
+    from grader.core.results import PICTURE_SIDE, PICTURE_STRIP
+    from grader.core.store import Store, report_to_json
     from grader.report import heatmaps
-    from grader.results import PICTURE_SIDE, PICTURE_STRIP
-    from grader.store import Store, report_to_json
 
     path = tmp_path / "huge.py"
     path.write_text(HUGE_RETURNS)
     report = grader.grade(Submission("huge", path))
     assert report.score == 0
     assert {c.outcome for c in report.cases} == {"wrong"}, [c.message for c in report.cases]
-    by_name = {pc.case.name: pc for pc in grader.cases}
+    by_name = {pc.case.name: pc for pc in grader.core.cases}
     for c in report.cases:
         assert len(c.details) < 20_000 and len(c.message) < 2_000
         if c.visibility != "visible":
@@ -287,8 +287,8 @@ def test_a_pre_cropped_output_draws_the_same_cells() -> None:
     notes, shapes) the whole array would show?"""
     import numpy as np
 
+    from grader.core.results import for_pictures
     from grader.report import heatmaps
-    from grader.results import for_pictures
 
     rng = np.random.default_rng(5)
     cases = [
@@ -327,7 +327,7 @@ def _judging_fails_on_the_marker(monkeypatch: pytest.MonkeyPatch) -> None:
     that one strange submission reaches)."""
     import numpy as np
 
-    from grader import compare, verdict
+    from grader.core import compare, verdict
 
     real = compare.compare
 
@@ -359,7 +359,7 @@ def test_a_grader_bug_becomes_that_students_report(
     assert "kaboom" in problem and "please tell your instructor" in problem
     problem.encode("utf-8")
     assert {c.outcome for c in report.cases} == {"not_run"}
-    assert len(report.cases) == len(grader.cases)
+    assert len(report.cases) == len(grader.core.cases)
     assert any(r.exc_info and "marked" in r.getMessage() for r in caplog.records)
     assert grader.grade(Submission("solution", SOLUTION)).score == FULL
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from grader import Grader, GradeReport, Submission
-from grader.sandbox import process_isolation
+from grader.isolation.sandbox import process_isolation
 
 from .conftest import ASSIGNMENT, FIXTURES, fast
 from .test_attacks import marks

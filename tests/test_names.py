@@ -19,14 +19,15 @@ from typing import Any
 import pytest
 
 from grader import Grader, GradeReport, Submission
+from grader import load_spec as _load_spec
 from grader.cli import main
-from grader.diagnose import HINT_TITLES
+from grader.core.diagnosis import titles
+from grader.core.results import ClassReport
+from grader.core.submissions import choose_file, discover
 from grader.report import files, grades_csv, html
 from grader.report.pages import page_link
-from grader.results import ClassReport
-from grader.submissions import choose_file, discover
 
-from .conftest import SANDBOX, SOLUTION, STUB
+from .conftest import ASSIGNMENT, SANDBOX, SOLUTION, STUB
 
 MODULE = "convolution.py"
 # A file name holding a newline and escape sequences (clear screen, red, a window title).
@@ -46,6 +47,8 @@ FORMULAS = ("=cmd", "+1", "-1", "@x", ";=x")
 SIMILAR = ("kim lee", "kim_lee", "Kim_Lee", "k\u00efm_lee")
 NON_UTF8 = b"caf\xff.py"
 XSS = "<script>alert(1)</script>"
+
+HINT_TITLES = titles(_load_spec(ASSIGNMENT).exercise)
 
 
 @dataclass(frozen=True)
@@ -331,7 +334,7 @@ def test_html_escapes_script_in_id_output_and_message(grader: Grader, tmp_path: 
     )
     rep = grader.grade(Submission(XSS, path))
     assert XSS in rep.output and any(XSS in c.message for c in rep.cases)
-    page = html.render_student(rep, grader.cases)
+    page = html.render_student(rep, grader.core.cases)
     cls = ClassReport("convolution", (rep,), rep.max_score, "process", 0.0, "")
     dashboard = html.render_class(cls, HINT_TITLES, page_link)
     for text in (page, dashboard):

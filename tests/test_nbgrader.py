@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from grader.cli import main
-from grader.nbgrader_bridge import nbgrader_env
-from grader.spec import load_spec
+from grader.core.spec import load_spec
+from grader.integrations.nbgrader_bridge import nbgrader_env
 
 from .conftest import ASSIGNMENT, ROOT, SANDBOX
 

@@ -26,7 +26,7 @@ import pytest
 
 from grader import GradeReport
 from grader.cli import main
-from grader.nbgrader_bridge import nbgrader_env
+from grader.integrations.nbgrader_bridge import nbgrader_env
 
 from .conftest import ASSIGNMENT, ROOT, SANDBOX, SOLUTION
 
@@ -344,9 +344,9 @@ def test_without_generate_assignment_nothing_is_written_and_it_says_why(
     tmp_path: Path, grade: Callable[[Path], GradeReport]
 ) -> None:
     """A gradebook whose cells the grader registered itself: no autograded notebook, and why?"""
-    from grader.nbgrader_bridge import GradebookEntry, write_gradebook
-    from grader.nbgrader_feedback import summary, write_autograded
-    from grader.spec import load_spec
+    from grader.core.spec import load_spec
+    from grader.integrations.nbgrader_bridge import GradebookEntry, write_gradebook
+    from grader.integrations.nbgrader_feedback import summary, write_autograded
 
     spec = load_spec(ASSIGNMENT)
     entries = [GradebookEntry("ada", grade(SOLUTION))]

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from grader import Grader, Submission, check
-from grader.check import module_source, render_html, render_text, run_check
 from grader.cli import main
-from grader.notebook import (
+from grader.integrations.check import module_source, render_html, render_text, run_check
+from grader.integrations.notebook import (
     CHECK_CELL,
     solution_cell_id,
     solutions_from_notebook,
@@ -23,7 +23,7 @@ from grader.notebook import (
     without_graded_tests,
     write_source,
 )
-from grader.release import ReleaseError, leaks, release, solution_lines
+from grader.integrations.release import ReleaseError, leaks, release, solution_lines
 
 from .conftest import ASSIGNMENT, ROOT, SANDBOX, STUB
 
@@ -187,7 +187,7 @@ def test_leak_check_finds_what_it_looks_for(real_grader: Grader) -> None:
 def test_release_refuses_a_reference_without_full_marks(grader: Grader, tmp_path: Path) -> None:
     """Does `release` stop, before building anything, when the reference is not full marks?"""
     course = _copy_course(tmp_path)
-    broken = dataclasses.replace(grader, spec=dataclasses.replace(grader.spec, reference=STUB))
+    broken = dataclasses.replace(grader, spec=dataclasses.replace(grader.core.spec, reference=STUB))
     with pytest.raises(ReleaseError, match="not full marks") as err:
         release(broken, course)
     assert err.value.exit_code == 5
@@ -215,7 +215,7 @@ def test_release_that_leaks_is_refused_and_deleted(
         (folder / "convolution.ipynb").write_text('{"cells": [], "note": "hidden_12x10"}')
         return folder
 
-    monkeypatch.setattr("grader.release.nbgrader_bridge.generate_assignment", leaky)
+    monkeypatch.setattr("grader.integrations.release.nbgrader_bridge.generate_assignment", leaky)
     with pytest.raises(ReleaseError, match="hidden case name 'hidden_12x10'"):
         release(grader, course)
     assert not (course / "release" / "convolution").exists()
@@ -344,7 +344,7 @@ def test_check_cell_shows_a_table_in_a_real_kernel(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from grader.nbgrader_bridge import nbgrader_env
+    from grader.integrations.nbgrader_bridge import nbgrader_env
 
     source = json.loads(NOTEBOOK.read_text())
     by_id = {_nbgrader(c).get("grade_id"): c for c in source["cells"]}

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.cases import build_inputs
 from grader.cli import main
+from grader.core.cases import build_inputs
+from grader.core.spec import load_spec
 from grader.errors import SpecError
-from grader.spec import load_spec
 
 from .conftest import ASSIGNMENT, FIXTURES, SOLUTION
 

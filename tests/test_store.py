@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from grader import Grader
-from grader.service import find_submissions
-from grader.store import Store, report_from_json, report_to_json
+from grader.core.service import find_submissions
+from grader.core.store import Store, report_from_json, report_to_json
 
 from .conftest import ASSIGNMENT, DEMO, ROOT, SANDBOX, SOLUTION, fast
 
@@ -61,7 +61,7 @@ def test_report_round_trips_through_the_store(grader: Grader) -> None:
 def test_rerun_grades_only_what_changed(grader: Grader, tmp_path: Path) -> None:
     """Does a second run reuse every stored result, and re-grade just the changed file?"""
     root = _class(tmp_path / "subs", 6)
-    subs = find_submissions(root, grader.spec)
+    subs = find_submissions(root, grader.core.spec)
     with Store(tmp_path / "results.db") as store:
         first = grader.grade_all(subs, store=store)
         again = grader.grade_all(subs, store=store)
@@ -111,8 +111,8 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from grader import Grader
-from grader.service import find_submissions
-from grader.store import Store
+from grader.core.service import find_submissions
+from grader.core.store import Store
 g = Grader.create({assignment!r}, sandbox={sandbox!r})
 with Store(Path({db!r})) as store:
     cls = g.grade_all(find_submissions(Path({subs!r}), g.spec), jobs=2, store=store)
@@ -180,8 +180,8 @@ def test_unwritable_output_is_found_before_grading(
 ) -> None:
     """Is a report folder that cannot be written found before anyone is graded (exit 2), with
     a message that claims nothing is safe in a store that was never written?"""
-    from grader import service
     from grader.cli import main
+    from grader.core import service
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
@@ -243,9 +243,9 @@ def test_a_grader_update_grades_again_instead_of_reusing(
 ) -> None:
     """Is a stored result reused only under the same grader, so a fix to the judging code
     never silently keeps old verdicts?"""
-    from grader import store as store_module
+    from grader.core import store as store_module
 
-    subs = find_submissions(_class(tmp_path / "subs", 2), grader.spec)
+    subs = find_submissions(_class(tmp_path / "subs", 2), grader.core.spec)
     with Store(tmp_path / "results.db") as store:
         grader.grade_all(subs, store=store)
         assert grader.grade_all(subs, store=store).reused == 2
@@ -258,7 +258,7 @@ def test_the_judging_key_follows_the_version_and_the_judging_code(tmp_path: Path
     """Does the key change with the grader's version and with any judging module's source
     (a fix to diagnose.py), and name the version it was made by?"""
     from grader import __version__
-    from grader.store import JUDGING_MODULES, grader_hash, judging_hash, spec_hash, why_changed
+    from grader.core.store import JUDGING_MODULES, grader_hash, judging_hash, spec_hash, why_changed
 
     package = ROOT / "grader"
     assert all((package / name).is_file() for name in JUDGING_MODULES)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import Grader, reference
+from grader import Grader
+from grader.core import reference
 from grader.errors import ReferenceError_
 
 from .conftest import ASSIGNMENT, SOLUTION

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..results import ClassReport, GradeReport
+from ..core.results import ClassReport, GradeReport
 from . import grades_csv, gradescope, summary
 
 # An id used as its own file name: lowercase (so that a case-insensitive file system keeps
@@ -20,7 +20,7 @@ SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,80}")
 _HASHED = re.compile(r".*-[0-9a-f]{16}")
 SLUG_CHARS = 60
 HASH_CHARS = 16
-# Report files: like any file this user writes (the kernel applies the umask).
+# Report files: like any file this user writes (the umask applies).
 MODE = 0o644
 
 

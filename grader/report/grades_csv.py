@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from .. import untrusted
-from ..results import ClassReport
+from ..core import untrusted
+from ..core.results import ClassReport
 
 
 def render(cls: ClassReport) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..results import CaseResult, GradeReport
+from ..core.results import CaseResult, GradeReport
 
 MAX_OUTPUT = 8000
 

@@ -25,13 +25,13 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .. import untrusted
-from ..results import CaseResult, ClassReport, GradeReport
+from ..core import untrusted
+from ..core.results import CaseResult, ClassReport, GradeReport
 from . import heatmaps, plots
 from .heatmaps import Heatmaps
 
 if TYPE_CHECKING:
-    from ..reference import PreparedCase
+    from ..core.reference import PreparedCase
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Characters of a student's captured output shown on their page.

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
-from ..reference import PreparedCase
-from ..results import GradeReport
+from ..core.reference import PreparedCase
+from ..core.results import GradeReport
 from . import files
 
 # Classes smaller than this render their pages in the grading process (starting the helper

@@ -6,7 +6,7 @@ import statistics
 from collections import Counter
 from typing import Any
 
-from ..results import ClassReport
+from ..core.results import ClassReport
 
 
 def render(cls: ClassReport) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from .. import untrusted
-from ..results import CaseResult, ClassReport, GradeReport
+from ..core import untrusted
+from ..core.results import CaseResult, ClassReport, GradeReport
 from .gradescope import case_text
 
 MARKS = {
