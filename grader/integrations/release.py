@@ -14,6 +14,7 @@ import ast
 import json
 import re
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,7 +87,8 @@ def release(
     say = step or (lambda _line: None)
     spec = grader.spec
     course_dir = Path(course_dir)
-    ref = grader.grade(Submission("reference", spec.reference))
+    with tempfile.TemporaryDirectory(prefix="grader-reference-") as tmp:
+        ref = grader.grade(reference_submission(spec, Path(tmp)))
     _require_full(ref, f"the reference solution {spec.reference}")
     say(f"Reference solution: {ref.score:g}/{ref.max_score:g} (sandbox: {ref.sandbox})")
 
@@ -139,6 +141,20 @@ def release(
         )
     say(f"Checked {len(files)} released files: no solution code, hidden case or hidden input.")
     return Release(ref, src, nb_rep, nb_dir, bundle, files)
+
+
+def reference_submission(spec: Assignment, folder: Path) -> Submission:
+    """The reference solution as a student would submit it: the file itself, or, when the
+    exercise has parameters (the reference is called with them as keyword arguments), a copy
+    in `folder` with them bound, so that graded like a student it answers the spec's way."""
+    if not spec.parameters:
+        return Submission("reference", spec.reference)
+    bound = ", ".join(f"{k}={v!r}" for k, v in spec.parameters.items())
+    lines = [spec.reference.read_text(encoding="utf-8"), "", "import functools as _functools", ""]
+    lines += [f"{f} = _functools.partial({f}, {bound})" for f in spec.functions]
+    path = folder / spec.module
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return Submission("reference", path)
 
 
 def _require_full(rep: GradeReport, what: str, *, no_problems: bool = False) -> None:
