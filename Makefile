@@ -7,6 +7,8 @@ SUB ?=
 FILE ?=
 JOBS ?=
 SANDBOX ?= auto
+# The exercise folder (default: [tool.grader] assignment in pyproject.toml).
+ASSIGNMENT ?=
 # nbgrader runs `alembic` as a subprocess: the venv's bin must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 # $(call q,VALUE): VALUE as one shell word, single-quoted (paths with spaces or quotes work).
@@ -15,7 +17,7 @@ q = '$(subst ','\'',$(1))'
 .PHONY: help install grade check test bench release gradescope report lint type ci clean
 
 help:
-	@echo "make grade [SUB=folder] [OUT=reports] [JOBS=n] [SANDBOX=auto|bwrap|process]"
+	@echo "make grade [SUB=folder] [ASSIGNMENT=exercises/NAME] [OUT=reports] [JOBS=n] [SANDBOX=...]"
 	@echo "make check FILE=my_convolution.py   run the public tests on one file"
 	@echo "make test                            run the whole test suite"
 	@echo "make bench [N=1000]                  throughput against the floor and nbgrader"
@@ -35,11 +37,13 @@ install: $(BIN)/grader
 grade: install
 	$(BIN)/grader grade $(if $(SUB),$(call q,$(SUB))) --out $(call q,$(OUT)) \
 		--sandbox $(call q,$(SANDBOX)) $(if $(JOBS),--jobs $(call q,$(JOBS))) \
+		$(if $(ASSIGNMENT),--assignment $(call q,$(ASSIGNMENT))) \
 		$(if $(SCHEDULER),--scheduler $(call q,$(SCHEDULER))) $(if $(REGRADE),--regrade)
 
 check: install
 	@test -n $(call q,$(FILE)) || (echo "usage: make check FILE=path/to/convolution.py" && exit 2)
-	$(BIN)/grader check $(call q,$(FILE)) --sandbox $(call q,$(SANDBOX))
+	$(BIN)/grader check $(call q,$(FILE)) --sandbox $(call q,$(SANDBOX)) \
+		$(if $(ASSIGNMENT),--assignment $(call q,$(ASSIGNMENT)))
 
 test: install
 	$(BIN)/python -m pytest
