@@ -23,7 +23,8 @@ Names an exercise module may define (all optional):
 ``example(function, args, expected, params) -> list[str]``: Markdown lines working one public
     case out by hand (after the notebook shows its inputs and output).
 
-This module is the exercise authors' API: it imports nothing from the rest of the grader.
+This module is the exercise authors' API: it imports nothing from the rest of the grader but
+its errors.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from .errors import SpecError
 
 FloatArray = NDArray[np.float64]
 Value = Any  # an argument: a read-only ndarray, or an int, float, str or bool
@@ -214,7 +217,7 @@ def _reloaded(name: str, parameters: dict[str, Any], path: Path | None) -> Exerc
     return Exercise(name, parameters, module, digest, path)
 
 
-class ExerciseError(Exception):
+class ExerciseError(SpecError):
     """The exercise's module cannot be loaded, or its PARAMETERS are malformed."""
 
 
