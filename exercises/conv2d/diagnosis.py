@@ -1,12 +1,13 @@
 """Recognise the classic mistakes of a strided, padded conv2d in a wrong output.
 
 Every mistake is a change to the *geometry* of the computation: which kernel slides (as it
-is, or flipped), and for each axis how many zeros come before the image, how far the window
+is, or flipped), and along each axis how many zeros come before the image, how far the window
 moves between outputs, and how many outputs there are. A counterfactual is the output of one
 such geometry; a mistake is named when the student's output equals it under the grader's
-tolerance (``call.matches``), which also means the mistake changes the result here (a
+tolerance (``call.matches``), which also means that the mistake changes the result here (a
 symmetric kernel never earns "flipped"). Single mistakes are tried before pairs, and a
-geometry reached by an earlier (simpler or more common) explanation is never tried again.
+geometry already reached by an earlier (simpler or more common) explanation is not tried
+again, so one output gets one explanation.
 
 Messages never quote input or expected values; shapes, strides and counts are fine.
 """
@@ -22,39 +23,19 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-from grader.exercise import Call, Hint
+from grader.exercise import Call, Hint, close_mask
+
+from . import messages as msg
 
 FloatArray = NDArray[np.float64]
 # Beyond this many multiply-adds per counterfactual only the generic messages are given.
 MAX_WORK = 4_000_000
 
-HINT_TITLES: dict[str, str] = {
-    "flipped_kernel": "flipped the kernel (true convolution)",
-    "stride_ignored": "ignored the stride",
-    "stride_one_axis": "applied the stride along one axis only",
-    "pad_one_side": "put all the 'same' padding on one side",
-    "extra_pad_first": "put the extra 'same' zero before the image",
-    "symmetric_padding": "padded k // 2 zeros on every side (PyTorch style)",
-    "stride1_padding": "padded for stride 1 with a larger stride",
-    "valid_instead_of_same": "returned the 'valid' output when 'same' was asked",
-    "same_instead_of_valid": "returned the 'same' output when 'valid' was asked",
-    "output_size": "used a wrong output-size formula",
-    "wrong_shape": "returned an output of the wrong shape",
-    "non_finite": "produced NaN or infinite values",
-    "wrong_values": "returned wrong values (no known cause)",
-}
-
-VALID_RULE = "floor((n - k) / stride) + 1"
-SAME_RULE = "ceil(n / stride)"
-SAME_PADS = (
-    "total = max((out - 1) * stride + k - n, 0) zeros per axis, total // 2 before (top, left) "
-    "and the rest after (bottom, right)"
-)
-
 Axis = tuple[int, int, int]  # zeros before the image, step between outputs, output count
 Geometry = tuple[bool, Axis, Axis]  # kernel flipped?, rows, columns
-# A padding/size rule for one axis: (n, k, stride) -> (zeros before, output count) or None.
-AxisRule = Callable[[int, int, int], tuple[int, int] | None]
+# A padding and size rule: (axis, n, k, stride) -> (zeros before, output count) or None.
+AxisRule = Callable[[int, int, int, int], tuple[int, int] | None]
+Steps = tuple[tuple[int, int], tuple[int, int]]  # per axis: (window step, stride for sizes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +50,7 @@ class Problem:
 class Mistake:
     hint: Hint
     flip: bool = False
-    steps: tuple[tuple[int, int], tuple[int, int]] | None = None  # (window step, size stride)
+    steps: Steps | None = None
     rule: AxisRule | None = None
 
 
@@ -80,9 +61,8 @@ def diagnose(call: Call) -> tuple[Hint, ...]:
             if call.close(call.actual, call.expected):
                 return ()
             problem = parse(call.args)
-            if problem is None:
-                return _generic(call, None)
-            return search(call, problem) or _generic(call, problem)
+            found = search(call, problem) if problem is not None else None
+            return found or generic(call, problem)
     except Exception:
         return ()
 
@@ -90,7 +70,7 @@ def diagnose(call: Call) -> tuple[Hint, ...]:
 def parse(args: Mapping[str, Any]) -> Problem | None:
     """The call's arguments in order (image, kernel, stride=1, padding="valid"), or None."""
     values = list(args.values())
-    if len(values) < 2 or len(values) > 4:
+    if not 2 <= len(values) <= 4:
         return None
     image, kernel = (np.asarray(v, dtype=np.float64) for v in values[:2])
     stride = values[2] if len(values) > 2 else 1
@@ -114,35 +94,42 @@ def parse(args: Mapping[str, Any]) -> Problem | None:
 # --- geometry -------------------------------------------------------------------------------
 
 
-def tf_same(n: int, k: int, s: int) -> tuple[int, int]:
-    """TensorFlow's SAME: (zeros before, total zeros) for ceil(n / s) outputs."""
+def tf_same(n: int, k: int, s: int) -> tuple[int, int, int]:
+    """TensorFlow's SAME along one axis: (output count, total zeros, zeros before)."""
     out = -(-n // s)
     total = max((out - 1) * s + k - n, 0)
-    return total // 2, total
+    return out, total, total // 2
+
+
+def valid_rule(axis: int, n: int, k: int, s: int) -> tuple[int, int] | None:
+    return (0, (n - k) // s + 1) if k <= n else None
+
+
+def same_rule(axis: int, n: int, k: int, s: int) -> tuple[int, int] | None:
+    out, _, before = tf_same(n, k, s)
+    return before, out
 
 
 def right_rule(padding: str) -> AxisRule:
-    if padding == "valid":
-        return lambda n, k, s: (0, (n - k) // s + 1) if k <= n else None
-    return lambda n, k, s: (tf_same(n, k, s)[0], -(-n // s))
+    return same_rule if padding == "same" else valid_rule
 
 
 def geometry(problem: Problem, mistakes: tuple[Mistake, ...]) -> Geometry | None:
-    """The geometry of the computation with these mistakes (None: not possible here)."""
+    """The geometry of the computation with these mistakes (None: impossible here)."""
     s = problem.stride
-    steps = ((s, s), (s, s))
+    steps: Steps = ((s, s), (s, s))
     rule = right_rule(problem.padding)
     flip = False
     for m in mistakes:
         flip = flip or m.flip
         steps = m.steps or steps
         rule = m.rule or rule
-    axes = []
-    for n, k, (step, size_stride) in zip(
-        problem.image.shape, problem.kernel.shape, steps, strict=True
+    axes: list[Axis] = []
+    for axis, (n, k, (step, size_stride)) in enumerate(
+        zip(problem.image.shape, problem.kernel.shape, steps, strict=True)
     ):
-        got = rule(n, k, size_stride)
-        if got is None or got[1] < 1 or got[0] < 0:
+        got = rule(axis, n, k, size_stride)
+        if got is None or got[0] < 0 or got[1] < 1:
             return None
         before, count = got
         axes.append((before, step if count > 1 else 1, count))
@@ -150,14 +137,17 @@ def geometry(problem: Problem, mistakes: tuple[Mistake, ...]) -> Geometry | None
 
 
 def compute(problem: Problem, geo: Geometry) -> FloatArray:
-    """The output of a geometry: zeros before the image, as many after as the windows need."""
+    """The output of a geometry: zeros before the image, and after it as many as needed."""
     flip, (top, sr, nr), (left, sc, nc) = geo
     kernel = problem.kernel[::-1, ::-1] if flip else problem.kernel
     kh, kw = kernel.shape
     h, w = problem.image.shape
-    canvas = np.zeros((max(top + (nr - 1) * sr + kh, top + h), max(left + (nc - 1) * sc + kw, left + w)))
+    rows = max(top + (nr - 1) * sr + kh, top + h)
+    cols = max(left + (nc - 1) * sc + kw, left + w)
+    canvas = np.zeros((rows, cols))
     canvas[top : top + h, left : left + w] = problem.image
-    windows = sliding_window_view(canvas, (kh, kw))[: (nr - 1) * sr + 1 : sr, : (nc - 1) * sc + 1 : sc]
+    windows = sliding_window_view(canvas, (kh, kw))
+    windows = windows[: (nr - 1) * sr + 1 : sr, : (nc - 1) * sc + 1 : sc]
     return np.asarray(np.tensordot(windows, kernel, axes=((2, 3), (0, 1))), dtype=np.float64)
 
 
@@ -165,12 +155,11 @@ def compute(problem: Problem, geo: Geometry) -> FloatArray:
 
 
 def search(call: Call, problem: Problem) -> tuple[Hint, ...] | None:
-    """The first single mistake, then the first pair, whose counterfactual is the output."""
-    if not np.isfinite(call.actual).all() or call.actual.ndim != 2:
+    """The first single mistake, else the first pair, whose counterfactual is the output."""
+    if call.actual.ndim != 2 or not np.isfinite(call.actual).all():
         return None
-    groups = mistakes(call, problem)
     seen = {geometry(problem, ())}
-    for combo in _combinations(groups):
+    for combo in combinations(mistakes(call, problem)):
         geo = geometry(problem, combo)
         if geo is None or geo in seen:
             continue
@@ -184,7 +173,8 @@ def search(call: Call, problem: Problem) -> tuple[Hint, ...] | None:
     return None
 
 
-def _combinations(groups: list[list[Mistake]]) -> Iterator[tuple[Mistake, ...]]:
+def combinations(groups: list[list[Mistake]]) -> Iterator[tuple[Mistake, ...]]:
+    """Every single mistake in order, then every pair of mistakes from two groups."""
     for group in groups:
         for m in group:
             yield (m,)
@@ -196,100 +186,124 @@ def _combinations(groups: list[list[Mistake]]) -> Iterator[tuple[Mistake, ...]]:
 
 
 def mistakes(call: Call, problem: Problem) -> list[list[Mistake]]:
-    """The known mistakes in three groups (kernel, stride, padding and size), commonest first.
+    """The known mistakes in three groups (kernel; stride; padding and size), commonest first.
 
-    A pair combines mistakes of two different groups.
+    Where two explanations give the same geometry, the earlier one is the one named, so each
+    message states the fix in terms that also cover the later ones.
     """
     s = problem.stride
-    want = _shape(call.expected.shape)
+    want, got = call.expected.shape, call.actual.shape
     kernel: list[Mistake] = []
     if not np.array_equal(problem.kernel, problem.kernel[::-1, ::-1]):
-        kernel.append(Mistake(HINT_FLIPPED, flip=True))
+        kernel.append(Mistake(msg.flipped(), flip=True))
     stride: list[Mistake] = []
     if s > 1:
-        stride += [
-            Mistake(_hint_stride_ignored(s), steps=((1, 1), (1, 1))),
-            Mistake(_hint_window_not_moved(s), steps=((1, s), (1, s))),
-            Mistake(_hint_stride_one_axis("rows", "columns"), steps=((s, s), (1, 1))),
-            Mistake(_hint_stride_one_axis("columns", "rows"), steps=((1, 1), (s, s))),
+        stride = [
+            Mistake(msg.stride_ignored(s), steps=((1, 1), (1, 1))),
+            Mistake(msg.window_not_moved(s), steps=((1, s), (1, s))),
+            # The window index of one axis misses `* stride` (sizes and padding are right),
+            # or that axis has no stride anywhere.
+            Mistake(msg.stride_one_axis("rows", "columns"), steps=((s, s), (1, s))),
+            Mistake(msg.stride_one_axis("columns", "rows"), steps=((1, s), (s, s))),
+            Mistake(msg.stride_one_axis("rows", "columns"), steps=((s, s), (1, 1))),
+            Mistake(msg.stride_one_axis("columns", "rows"), steps=((1, 1), (s, s))),
         ]
-    sizes = _same_mistakes(want) if problem.padding == "same" else _valid_mistakes(want)
-    shape = call.actual.shape
-    if len(shape) == 2:
-        # The right windows, but fewer of them along an axis (a loop bound or a size formula).
-        def crop(n: int, k: int, st: int, _rule: AxisRule = right_rule(problem.padding)) -> Any:
-            right = _rule(n, k, st)
-            if right is None:
-                return None
-            count = shape[0] if (n, k) == problem.image.shape[:1] + problem.kernel.shape[:1] else shape[1]
-            return (right[0], count) if 1 <= count < right[1] else None
-
-        sizes.append(Mistake(_hint_size(want, problem.padding, None), rule=_per_axis(problem, shape)))
+    make = same_mistakes if problem.padding == "same" else valid_mistakes
+    sizes = make(got, want)
+    sizes.append(Mistake(msg.size(got, want, problem.padding, None), rule=cropped(problem, call)))
     return [kernel, stride, sizes]
 
 
-def _per_axis(problem: Problem, shape: tuple[int, ...]) -> AxisRule:
-    """The right rule, cut to the student's output count where that count is smaller."""
-    right = right_rule(problem.padding)
-    counts = dict(zip(zip(problem.image.shape, problem.kernel.shape, strict=True), shape, strict=True))
-    rows = (problem.image.shape[0], problem.kernel.shape[0])
+def same_mistakes(got: tuple[int, ...], want: tuple[int, ...]) -> list[Mistake]:
+    def after(axis: int, n: int, k: int, s: int) -> tuple[int, int]:
+        return 0, tf_same(n, k, s)[0]
 
-    def rule(n: int, k: int, s: int) -> tuple[int, int] | None:
-        got = right(n, k, s)
-        if got is None:
+    def before(axis: int, n: int, k: int, s: int) -> tuple[int, int]:
+        out, total, _ = tf_same(n, k, s)
+        return total, out
+
+    def extra_first(axis: int, n: int, k: int, s: int) -> tuple[int, int]:
+        out, total, first = tf_same(n, k, s)
+        return total - first, out
+
+    def symmetric(axis: int, n: int, k: int, s: int) -> tuple[int, int]:
+        return k // 2, (n + 2 * (k // 2) - k) // s + 1
+
+    def stride1(axis: int, n: int, k: int, s: int) -> tuple[int, int]:
+        return (k - 1) // 2, (n - 1) // s + 1
+
+    def floor_count(axis: int, n: int, k: int, s: int) -> tuple[int, int]:
+        out = n // s
+        return max((out - 1) * s + k - n, 0) // 2, out
+
+    def floor_cropped(axis: int, n: int, k: int, s: int) -> tuple[int, int]:
+        return tf_same(n, k, s)[2], n // s
+
+    floor = msg.size(got, want, "same", "n // stride")
+    return [
+        Mistake(msg.pad_one_side("after"), rule=after),
+        Mistake(msg.symmetric_padding(), rule=symmetric),
+        Mistake(msg.pad_one_side("before"), rule=before),
+        Mistake(msg.extra_pad_first(), rule=extra_first),
+        Mistake(msg.stride1_padding(), rule=stride1),
+        Mistake(msg.valid_instead_of_same(want), rule=valid_rule),
+        Mistake(floor, rule=floor_count),
+        Mistake(floor, rule=floor_cropped),
+    ]
+
+
+def valid_mistakes(got: tuple[int, ...], want: tuple[int, ...]) -> list[Mistake]:
+    def counted(formula: Callable[[int, int, int], int]) -> AxisRule:
+        def rule(axis: int, n: int, k: int, s: int) -> tuple[int, int] | None:
+            return (0, formula(n, k, s)) if k <= n else None
+
+        return rule
+
+    return [
+        Mistake(msg.same_instead_of_valid(want), rule=same_rule),
+        Mistake(
+            msg.size(got, want, "valid", "(n - k) // stride"),
+            rule=counted(lambda n, k, s: (n - k) // s),
+        ),
+        Mistake(
+            msg.size(got, want, "valid", "(n - k + 1) // stride"),
+            rule=counted(lambda n, k, s: (n - k + 1) // s),
+        ),
+        Mistake(
+            msg.size(got, want, "valid", "ceil((n - k) / stride) + 1"),
+            rule=counted(lambda n, k, s: -(-(n - k) // s) + 1),
+        ),
+    ]
+
+
+def cropped(problem: Problem, call: Call) -> AxisRule:
+    """The right windows, but fewer of them along an axis (a loop stopping early)."""
+    right = right_rule(problem.padding)
+    shape = call.actual.shape
+
+    def rule(axis: int, n: int, k: int, s: int) -> tuple[int, int] | None:
+        got = right(axis, n, k, s)
+        if got is None or len(shape) != 2:
             return None
-        # Both axes may have the same (n, k); then the student's row count is used for both
-        # only when it is also the column count, which the shape check enforces anyway.
-        count = counts.get((n, k), got[1]) if (n, k) != rows else shape[0]
-        return (got[0], count) if 1 <= count <= got[1] else None
+        return (got[0], shape[axis]) if 1 <= shape[axis] <= got[1] else None
 
     return rule
 
 
-def _same_mistakes(want: str) -> list[Mistake]:
-    return [
-        Mistake(HINT_PAD_AFTER, rule=lambda n, k, s: (0, -(-n // s))),
-        Mistake(HINT_PAD_BEFORE, rule=lambda n, k, s: (tf_same(n, k, s)[1], -(-n // s))),
-        Mistake(
-            HINT_EXTRA_FIRST,
-            rule=lambda n, k, s: (tf_same(n, k, s)[1] - tf_same(n, k, s)[0], -(-n // s)),
-        ),
-        Mistake(HINT_SYMMETRIC, rule=lambda n, k, s: (k // 2, (n + 2 * (k // 2) - k) // s + 1)),
-        Mistake(HINT_STRIDE1_PADDING, rule=lambda n, k, s: ((k - 1) // 2, (n - 1) // s + 1)),
-        Mistake(
-            _hint_valid_instead(want),
-            rule=lambda n, k, s: (0, (n - k) // s + 1) if k <= n else None,
-        ),
-        # n // s outputs, the padding worked out from that count, or the right padding.
-        Mistake(_hint_size(want, "same", "n // stride"), rule=_floor_same),
-        Mistake(
-            _hint_size(want, "same", "n // stride"),
-            rule=lambda n, k, s: (tf_same(n, k, s)[0], n // s),
-        ),
-    ]
+# --- when no mistake explains the output ----------------------------------------------------
 
 
-def _floor_same(n: int, k: int, s: int) -> tuple[int, int]:
-    out = n // s
-    return max((out - 1) * s + k - n, 0) // 2, out
-
-
-def _valid_mistakes(want: str) -> list[Mistake]:
-    def ok(count: int, k: int, n: int) -> tuple[int, int] | None:
-        return (0, count) if k <= n else None
-
-    return [
-        Mistake(
-            _hint_same_instead(want),
-            rule=lambda n, k, s: (tf_same(n, k, s)[0], -(-n // s)),
-        ),
-        Mistake(_hint_size(want, "valid", "(n - k) // stride"), rule=lambda n, k, s: ok((n - k) // s, k, n)),
-        Mistake(
-            _hint_size(want, "valid", "(n - k + 1) // stride"),
-            rule=lambda n, k, s: ok((n - k + 1) // s, k, n),
-        ),
-        Mistake(
-            _hint_size(want, "valid", "ceil((n - k) / stride) + 1"),
-            rule=lambda n, k, s: ok(-(-(n - k) // s) + 1, k, n),
-        ),
-    ]
+def generic(call: Call, problem: Problem | None) -> tuple[Hint, ...]:
+    actual, expected = call.actual, call.expected
+    if actual.shape != expected.shape:
+        padding = problem.padding if problem is not None else "valid"
+        return (msg.wrong_shape(actual.shape, expected.shape, padding),)
+    bad = int(np.count_nonzero(~np.isfinite(actual)))
+    if bad:
+        return (msg.non_finite(bad, actual.size),)
+    wrong = ~close_mask(actual, expected, rtol=call.rtol, atol=call.atol, scale=call.scale)
+    count = int(np.count_nonzero(wrong))
+    if count == 0:
+        return ()
+    first = tuple(int(i) for i in np.argwhere(wrong)[0])
+    return (msg.wrong_values(count, actual.size, first),)
