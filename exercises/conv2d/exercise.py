@@ -126,8 +126,8 @@ out[i, j] = sum(padded[i*stride : i*stride + kh, j*stride : j*stride + kw] * ker
 ```
 
 For example a 10x10 image and a 3x3 kernel give a 10x10 output with "same" and an 8x8 output
-with "valid" (stride 1); a 7x7 image with the same kernel and stride 2 gives 4x4 with "same" and 3x3 with
-"valid"."""
+with "valid" (stride 1); a 7x7 image with the same kernel and stride 2 gives 4x4 with "same"
+and 3x3 with "valid"."""
 
 
 def lesson(params: Mapping[str, Any]) -> str:
