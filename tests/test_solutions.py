@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose
 
-REFERENCE = Path(__file__).resolve().parents[1] / "solutions" / "convolution.py"
+REFERENCE = Path(__file__).resolve().parents[1] / "exercises" / "convolution" / "reference.py"
 
 
 def load_reference(path: Path = REFERENCE) -> ModuleType:
-    """Imports the reference solution from its file (``solutions/`` is not a package)."""
+    """Imports the reference solution from its file (an exercise folder is not a package)."""
     spec = importlib.util.spec_from_file_location("reference_convolution", path)
     assert spec is not None and spec.loader is not None, path
     module = importlib.util.module_from_spec(spec)

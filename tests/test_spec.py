@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from grader.core.cases import build_inputs
 from grader.core.spec import load_spec
 from grader.errors import SpecError
 
-from .conftest import ASSIGNMENT, FIXTURES, SOLUTION
+from .conftest import ASSIGNMENT, FIXTURES
 
 GOOD = (ASSIGNMENT / "assignment.toml").read_text()
 
@@ -21,7 +22,7 @@ def test_real_spec_loads() -> None:
     """Does the shipped spec load with both functions and the no-flip 'valid' convention?"""
     spec = load_spec(ASSIGNMENT)
     assert spec.functions == ("convolve", "convolve1d")
-    assert (spec.flip, spec.mode) == (False, "valid")
+    assert spec.parameters == {"flip": False, "mode": "valid"}
     assert spec.max_score == sum(c.points for _, c in spec.all_cases())
 
 
@@ -65,8 +66,8 @@ def test_cases_are_deterministic() -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda s: s.replace('mode = "valid"', 'mode = "diagonal"'), "convention.mode"),
-        (lambda s: s.replace("flip = false", 'flip = "no"'), "flip must be true or false"),
+        (lambda s: s.replace('mode = "valid"', 'mode = "diagonal"'), "parameters.mode"),
+        (lambda s: s.replace("flip = false", 'flip = "no"'), "flip must be a bool"),
         (lambda s: s.replace('visibility = "hidden"', 'visibility = "secret"', 1), "visibility"),
         (lambda s: s.replace("seed = 201", 'seed = "x"'), "seed must be an integer"),
         (lambda s: s.replace('name = "hidden_12x10"', 'name = "hidden_8x8"'), "used twice"),
@@ -74,8 +75,11 @@ def test_cases_are_deterministic() -> None:
         (lambda s: s.replace('function = "convolve"', 'function = "not a name"'), "Python name"),
         (lambda s: s.replace("[assignment]", "[assignment", 1), "not valid TOML"),
         (lambda s: s.replace("call_timeout_s = 2.0", "call_timeout_s = 0"), "positive number"),
-        (lambda s: s.replace("kernel = [-1, 1]", "kern = [-1, 1]"), "must give exactly"),
-        (lambda s: s.replace("../../solutions", "../nowhere"), "assignment.reference"),
+        (lambda s: s.replace("kernel = [-1, 1]", "kern = [-1, 1]"), "must give"),
+        (
+            lambda s: s.replace('reference = "reference.py"', 'reference = "nowhere.py"'),
+            "assignment.reference",
+        ),
     ],
     ids=[
         "mode",
@@ -93,10 +97,8 @@ def test_cases_are_deterministic() -> None:
 )
 def test_bad_spec_is_rejected_clearly(tmp_path: Path, edit, message: str) -> None:  # type: ignore[no-untyped-def]
     """Does a broken assignment.toml raise SpecError naming the file and the problem?"""
-    folder = tmp_path / "assignments" / "convolution"
-    folder.mkdir(parents=True)
-    (tmp_path / "solutions").mkdir()
-    (tmp_path / "solutions" / "convolution.py").write_text("")
+    folder = tmp_path / "convolution"
+    shutil.copytree(ASSIGNMENT, folder, ignore=shutil.ignore_patterns("demo"))
     (folder / "assignment.toml").write_text(edit(GOOD))
     with pytest.raises(SpecError) as info:
         load_spec(folder)
@@ -111,11 +113,9 @@ def test_missing_spec_is_a_spec_error(tmp_path: Path) -> None:
 
 
 def _write_spec(tmp_path: Path, text: str) -> Path:
-    """A course folder holding this assignment.toml and a copy of the reference."""
-    folder = tmp_path / "assignments" / "convolution"
-    folder.mkdir(parents=True)
-    (tmp_path / "solutions").mkdir()
-    (tmp_path / "solutions" / "convolution.py").write_text(SOLUTION.read_text())
+    """A copy of the exercise folder holding this assignment.toml."""
+    folder = tmp_path / "convolution"
+    shutil.copytree(ASSIGNMENT, folder, ignore=shutil.ignore_patterns("demo"))
     (folder / "assignment.toml").write_text(text)
     return folder
 
@@ -134,18 +134,22 @@ def _once(old: str, new: str) -> str:
             "visibility",
         ),
         (_once("points = 2", "point = 2"), "questions[0].cases[3].point", "points"),
-        (_once("flip = false", "flipped = false"), "assignment.convention.flipped", "flip"),
+        (_once("flip = false", "flipped = false"), "assignment.parameters.flipped", "flip"),
         (
             _once("call_timeout_s = 2.0", "call_timout_s = 2.0"),
             "assignment.limits.call_timout_s",
             "call_timeout_s",
         ),
         (_once("seed = 301", "sead = 301"), "questions[1].cases[2].args.signal.sead", "seed"),
-        (_once('kind = "1d"', 'knid = "1d"'), "questions[1].knid", "kind"),
+        (
+            _once('function = "convolve1d"', 'functon = "convolve1d"'),
+            "questions[1].functon",
+            "function",
+        ),
         (_once("rtol = 1e-5", "rtl = 1e-5"), "assignment.tolerance.rtl", "rtol"),
         (_once("[assignment]", "[assignmnt.extra]\nx = 1\n\n[assignment]"), "assignmnt", ""),
     ],
-    ids=["visiblity", "point", "flipped", "call_timout_s", "sead", "knid", "rtl", "table"],
+    ids=["visiblity", "point", "flipped", "call_timout_s", "sead", "functon", "rtl", "table"],
 )
 def test_unknown_keys_are_errors_naming_the_closest_key(
     tmp_path: Path, text: str, where: str, closest: str
@@ -176,7 +180,7 @@ def test_ragged_literal_names_the_file_and_the_case(tmp_path: Path) -> None:
     [
         ("signal = [1, 0, 1, 0, 1, 0, 1, 0, 1, 0]", 'signal = [1, "a"]', "must be a number"),
         ("kernel = [-1, 1]", "kernel = []", "empty list"),
-        ("kernel = [-1, 1]", "kernel = [[-1], [1]]", 'kind = "1d"'),
+        ("kernel = [-1, 1]", "kernel = [[-1], [1]]", "works on 1-D arrays"),
         ("seed = 101", 'seed = 101, low = "x"', "low must be a number"),
     ],
     ids=["not-a-number", "empty", "wrong-ndim", "low"],
@@ -217,4 +221,4 @@ def test_a_larger_kernel_is_fine_in_full_mode(tmp_path: Path) -> None:
         'kernel = { shape = [3, 3], dist = "normal", seed = 102 }',
         'kernel = { shape = [7, 3], dist = "normal", seed = 102 }',
     )
-    assert load_spec(_write_spec(tmp_path, text)).mode == "full"
+    assert load_spec(_write_spec(tmp_path, text)).parameters["mode"] == "full"
