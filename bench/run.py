@@ -96,7 +96,7 @@ def notebook_class(files: list[Path], folder: Path) -> list[Path]:
 def measure_notebooks(grader: Grader, folder: Path, jobs: int) -> dict[str, Any]:
     """measure_grader on a folder of nbgrader notebooks, their test cells taken out first as
     `grader grade` does (inside the timing)."""
-    subs = find_submissions(folder, grader.core.spec)
+    subs = find_submissions(folder, grader.spec)
     with tempfile.TemporaryDirectory(prefix="bench-stripped-") as tmp:
         t = time.perf_counter()
         todo = notebook.for_grading(subs, Path(tmp))
@@ -292,13 +292,13 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = ap.parse_args()
     grader = Grader.create(ASSIGNMENT, sandbox=args.sandbox)
-    calls = [(pc.question.function, tuple(pc.inputs.values())) for pc in grader.core.cases]
+    calls = [(pc.question.function, tuple(pc.inputs.values())) for pc in grader.cases]
     with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
         folder = Path(tmp) / "class"
         say(f"building a class of {args.n}, and the same class as notebooks ...")
         files = build_class(folder, args.n)
         notebooks = notebook_class(files, Path(tmp) / "notebooks")
-        subs = find_submissions(folder, grader.core.spec)
+        subs = find_submissions(folder, grader.spec)
         py = [s for s in subs if s.kind == "py"]
         say("grading the class, its .py files only, then the class as notebooks ...")
         ours = measure_grader(grader, subs, args.jobs)
@@ -329,7 +329,7 @@ def main() -> int:
         },
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
         "jobs": args.jobs,
-        "mode": grader.isolation.sandbox.mode,
+        "mode": grader.sandbox.mode,
         "ours": ours,
         "ours_py": ours_py,
         "ours_ipynb": ours_nb,
@@ -344,7 +344,7 @@ def main() -> int:
         "check_cold_s": check,
     }
     rows = [
-        ("sandbox mode", grader.isolation.sandbox.mode),
+        ("sandbox mode", grader.sandbox.mode),
         (
             "submissions (.py / .ipynb)",
             f"{ours['submissions']} ({len(py)} / {len(subs) - len(py)})",

@@ -40,9 +40,9 @@ def fast(grader: Grader, **limits: float) -> Grader:
     """The same grader with shorter time limits, so looping fixtures cost less."""
     values = {"call_timeout_s": 0.8, "load_timeout_s": 2.0, "submission_timeout_s": 20.0}
     values.update(limits)
-    lim = dataclasses.replace(grader.core.spec.limits, **values)
-    spec = dataclasses.replace(grader.core.spec, limits=lim)
-    sandbox = dataclasses.replace(grader.isolation.sandbox, limits=lim)
+    lim = dataclasses.replace(grader.spec.limits, **values)
+    spec = dataclasses.replace(grader.spec, limits=lim)
+    sandbox = dataclasses.replace(grader.sandbox, limits=lim)
     return dataclasses.replace(grader, spec=spec, sandbox=sandbox)
 
 
@@ -65,3 +65,32 @@ def grade(grader: Grader) -> Callable[[Path], GradeReport]:
         return grader.grade(Submission(path.stem, path))
 
     return run
+
+
+# The committed nbgrader source notebook: what a student hands in, solutions filled in.
+NBGRADER_NOTEBOOK = ROOT / "assignments" / "source" / "convolution" / "convolution.ipynb"
+
+
+def hanging_test_cells(path: Path) -> Path:
+    """Write at path an nbgrader notebook, correct solutions and nbgrader's metadata kept,
+    whose first graded test cell loops forever and whose other test cells raise.
+
+    Graded 16/16 only when the grading path empties the test cells before the notebook
+    loads; run, the first test cell would use up the load time limit and cost every test.
+    """
+    import json
+
+    nb = json.loads(NBGRADER_NOTEBOOK.read_text(encoding="utf-8"))
+    tests = [
+        c
+        for c in nb["cells"]
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+        and not c["metadata"]["nbgrader"].get("solution")
+    ]
+    assert len(tests) >= 2, "the source notebook has a graded test cell per question"
+    tests[0]["source"] = "while True:  # a test cell that never ends\n    pass\n"
+    for cell in tests[1:]:
+        cell["source"] = 'raise AssertionError("a test cell ran while grading")\n'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return path

@@ -37,7 +37,8 @@ pytestmark = pytest.mark.slow
 
 ATTACKS = Path(__file__).resolve().parent / "attacks"
 CORRECT = FIXTURES / "correct.py"
-REPO_DIRS = (ROOT / "solutions", ROOT / "assignments", FIXTURES)
+# The exercise (spec, reference, exercise module, demo class), the nbgrader course, fixtures.
+REPO_DIRS = (ASSIGNMENT, ROOT / "assignments", FIXTURES)
 FULL = 16.0
 MARKS = {
     "passed": ".",
@@ -73,6 +74,7 @@ def snapshot(*roots: Path) -> dict[str, str]:
     """Path -> content hash (or link target) of every file under the roots."""
     seen: dict[str, str] = {}
     for root in roots:
+        assert root.is_dir(), root  # a folder that moved would be watched silently
         for folder, dirs, files in os.walk(root):
             for name in sorted(dirs + files):
                 path = Path(folder, name)
@@ -354,7 +356,8 @@ def test_main_block_does_not_run(grade: Callable[[Path], GradeReport]) -> None:
 
 
 def test_reading_the_solution(sandboxed: Grader) -> None:
-    """Can a submission find and use solutions/convolution.py by absolute or relative path?"""
+    """Can a submission find and use exercises/convolution/reference.py by absolute or relative
+    path?"""
     path = ATTACKS / "read_solution.py"
     report = sandboxed.grade(Submission(path.stem, path))
     if isolated(sandboxed):

@@ -22,7 +22,7 @@ import pytest
 
 from grader.cli import main
 
-from .conftest import ASSIGNMENT, DEMO, ROOT, SANDBOX, SOLUTION
+from .conftest import ASSIGNMENT, DEMO, ROOT, SANDBOX
 
 pytestmark = pytest.mark.slow
 
@@ -157,10 +157,9 @@ def test_refusals_name_the_reason(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 def _course_copy(tmp: Path) -> Path:
-    shutil.copytree(ASSIGNMENT, tmp / "assignments" / "convolution")
-    (tmp / "solutions").mkdir()
-    shutil.copy(SOLUTION, tmp / "solutions" / "convolution.py")
-    return tmp / "assignments" / "convolution"
+    """A copy of the exercise folder: self-contained (spec, reference, exercise module)."""
+    shutil.copytree(ASSIGNMENT, tmp / "convolution")
+    return tmp / "convolution"
 
 
 def test_report_never_mixes_two_specs_and_changes_say_the_spec_changed(tmp_path: Path) -> None:

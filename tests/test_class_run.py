@@ -17,13 +17,15 @@ from .conftest import DEMO, ROOT, SANDBOX
 pytestmark = pytest.mark.slow
 
 ATTACKS = Path(__file__).resolve().parent / "attacks"
-WATCHED = ("solutions", "assignments", "examples", "tests/submissions", "tests/attacks")
+# The exercises (spec, reference, demo class), the nbgrader course and the fixtures.
+WATCHED = ("exercises/convolution", "assignments", "tests/submissions", "tests/attacks")
 CORRECT_DEMO = ("ada_loops", "ben_vectorized", "ivy_notebook", "jo_single_file")
 
 
 def _snapshot() -> dict[str, str]:
     out = {}
     for top in WATCHED:
+        assert (ROOT / top).is_dir(), top  # a folder that moved would be watched silently
         for p in sorted((ROOT / top).rglob("*")):
             if p.is_file() and "__pycache__" not in p.parts:
                 out[str(p.relative_to(ROOT))] = hashlib.sha256(p.read_bytes()).hexdigest()

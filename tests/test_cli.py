@@ -12,7 +12,7 @@ import pytest
 
 from grader.cli import main
 
-from .conftest import ASSIGNMENT, DEMO, FIXTURES, SANDBOX, SOLUTION, STUB
+from .conftest import ASSIGNMENT, DEMO, FIXTURES, ROOT, SANDBOX, SOLUTION, STUB
 
 pytestmark = pytest.mark.slow
 
@@ -21,14 +21,16 @@ GRADESCOPE_TEST_KEYS = {"name", "score", "max_score", "status", "output", "visib
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, str]:
-    """`grader grade` on the demo class, as `make grade` runs it (once for the module)."""
+    """`grader grade` as `make grade` runs it, in the project without a submissions folder
+    and without --assignment: the default exercise's demo class (once for the module)."""
     out = tmp_path_factory.mktemp("reports")
     import contextlib
     import io
 
+    assert not (ROOT / "submissions").exists(), "the demo class is graded only without one"
     buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        code = main(["grade", str(DEMO), "--out", str(out), "--sandbox", SANDBOX])
+    with contextlib.chdir(ROOT), contextlib.redirect_stdout(buf):
+        code = main(["grade", "--out", str(out), "--sandbox", SANDBOX])
     return code, out, buf.getvalue()
 
 
@@ -36,6 +38,7 @@ def test_grade_exits_zero_and_prints_the_class_table(demo_run: tuple[int, Path, 
     """Does grading the demo class succeed and print one row per student plus a summary?"""
     code, _, text = demo_run
     assert code == 0
+    assert f"grading the demo class in {DEMO}/" in text  # <assignment>/demo, found by locate
     for student in ("ada_loops", "chen_flipped", "ivy_notebook", "jo_single_file"):
         assert student in text
     assert "submissions graded in" in text
@@ -145,27 +148,19 @@ def test_reference_disagreeing_with_scipy_stops_everything(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Does a wrong reference stop the run loudly (exit 4) before any student is graded?"""
-    course = tmp_path / "course"
-    shutil.copytree(ASSIGNMENT, course / "assignments" / "convolution")
-    (course / "solutions").mkdir()
+    exercise = tmp_path / "convolution"
+    shutil.copytree(ASSIGNMENT, exercise)  # the exercise folder holds its own reference
     wrong = (
         SOLUTION.read_text() + "\n\n_real = convolve\n\ndef convolve(image, kernel, **kw):\n"
         "    return _real(image, kernel[::-1, ::-1], **kw)\n"
     )
-    (course / "solutions" / "convolution.py").write_text(wrong)
+    (exercise / "reference.py").write_text(wrong)
     out = tmp_path / "reports"
-    code = main(
-        [
-            "grade",
-            str(FIXTURES),
-            "--assignment",
-            str(course / "assignments" / "convolution"),
-            "--out",
-            str(out),
-        ]
-    )
+    code = main(["grade", str(FIXTURES), "--assignment", str(exercise), "--out", str(out)])
     assert code == 4
-    assert "disagrees with scipy" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "disagrees with the exercise's oracle" in err  # the oracle: scipy's answer
+    assert "lesson_2x2_kernel" in err  # the first case it gets wrong
     assert not out.exists()
 
 

@@ -17,16 +17,19 @@ from typing import Any
 
 import pytest
 
+from grader.cli import main
 from grader.core.spec import load_spec
 from grader.errors import UsageError
+from grader.integrations import gradescope_zip
 from grader.integrations.gradescope_zip import build_zip, find_submission
 
-from .conftest import ASSIGNMENT, DEMO, ROOT, SANDBOX, SOLUTION
+from .conftest import ASSIGNMENT, DEMO, ROOT, SANDBOX, SOLUTION, hanging_test_cells
 
 FULL = 16.0
 VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
 OUTPUT_FORMATS = {"text", "html", "simple_format", "md", "ansi"}
-NEVER_SHIPPED = ("tests/", "examples/", "submissions/", "reports/", ".venv/")
+NEVER_SHIPPED = ("tests/", "assignments/", "submissions/", "reports/", ".venv/")
+EXERCISE = "exercises/convolution"  # the exercise folder, relative to the project and the zip
 
 ADA = DEMO / "ada_loops" / "convolution.py"
 CHEN = DEMO / "chen_flipped" / "convolution.py"
@@ -102,22 +105,26 @@ def test_zip_holds_the_grader_spec_and_reference(autograder_zip: Path) -> None:
     with zipfile.ZipFile(autograder_zip) as zf:
         names = zf.namelist()
         infos = {i.filename: i for i in zf.infolist()}
-        reference = zf.read("solutions/convolution.py")
+        reference = zf.read(f"{EXERCISE}/reference.py")
     for required in (
         "setup.sh",
         "run_autograder",
         "pyproject.toml",
         "grader/__init__.py",
-        "grader/_worker.py",
-        "grader/gradescope_zip.py",
+        "grader/core/service.py",
+        "grader/isolation/_worker.py",
+        "grader/integrations/gradescope_zip.py",
         "grader/report/gradescope.py",
-        "assignments/convolution/assignment.toml",
-        "solutions/convolution.py",
+        f"{EXERCISE}/assignment.toml",
+        f"{EXERCISE}/reference.py",
+        f"{EXERCISE}/exercise.py",
+        f"{EXERCISE}/diagnosis.py",
     ):
         assert required in names, required
     assert reference == SOLUTION.read_bytes()
     for name in names:
         assert not name.startswith(NEVER_SHIPPED), name
+        assert not name.startswith(f"{EXERCISE}/demo/"), name  # the demo class: student work
         assert "__pycache__" not in name and not name.endswith(".pyc"), name
         if name.startswith("grader/"):
             assert name.endswith(".py"), name
@@ -136,20 +143,18 @@ def test_zip_is_reproducible(autograder_zip: Path, tmp_path: Path) -> None:
 def test_unpacked_spec_finds_its_reference(autograder_zip: Path, tmp_path: Path) -> None:
     """Does the unpacked spec load, naming the unpacked reference and the same cases?"""
     root = unpack(autograder_zip, tmp_path / "autograder")
-    spec = load_spec(root / "source" / "assignments" / "convolution")
-    assert spec.reference == (root / "source" / "solutions" / "convolution.py").resolve()
+    spec = load_spec(root / "source" / EXERCISE)
+    assert spec.reference == (root / "source" / EXERCISE / "reference.py").resolve()
     assert spec.max_score == FULL
     assert spec.all_cases() == load_spec(ASSIGNMENT).all_cases()
     script = (root / "source" / "run_autograder").read_text()
-    assert "@ASSIGNMENT@" not in script and "ASSIGNMENT=assignments/convolution" in script
+    assert "@ASSIGNMENT@" not in script and f"ASSIGNMENT={EXERCISE}" in script
 
 
 def test_assignment_outside_the_project_is_refused(tmp_path: Path) -> None:
     """Is an assignment folder outside the project refused, rather than shipped half-broken?"""
     outside = tmp_path / "elsewhere"
-    shutil.copytree(ASSIGNMENT, outside)
-    spec = outside / "assignment.toml"
-    spec.write_text(spec.read_text().replace("../../solutions", str(SOLUTION.parent)))
+    shutil.copytree(ASSIGNMENT, outside)  # self-contained: spec, reference, exercise module
     with pytest.raises(UsageError, match="outside the project"):
         build_zip(ROOT, outside, tmp_path / "out")
 
@@ -158,31 +163,55 @@ def test_assignment_outside_the_project_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("files", "graded", "words"),
+    ("files", "graded", "support", "words"),
     [
-        (["convolution.py", "helper.py", "test_convolution.py"], "convolution.py", "helper.py"),
-        (["hw/convolution.py", "notes.txt"], "hw/convolution.py", ""),
-        (["my_work.ipynb", "scratch.py"], "my_work.ipynb", "scratch.py"),
-        (["answer.py", "test_answer.py"], "answer.py", ""),
-        (["a.py", "b.py"], None, "several files"),
-        (["a.ipynb", ".ipynb_checkpoints/a-checkpoint.ipynb"], "a.ipynb", ""),
-        (["report.pdf"], None, "report.pdf"),
-        ([], None, "it is empty"),
+        (
+            ["convolution.py", "helper.py", "test_convolution.py"],
+            "convolution.py",
+            ["helper.py"],
+            "",
+        ),
+        (["hw/convolution.py", "notes.txt"], "hw/convolution.py", [], ""),
+        (["convolution.py", "old/convolution.py"], "convolution.py", [], "old/convolution.py"),
+        (["convolution.ipynb", "scratch.py"], "convolution.ipynb", ["scratch.py"], ""),
+        (["answer.py", "test_answer.py"], "answer.py", [], ""),
+        (["a.ipynb", ".ipynb_checkpoints/a-checkpoint.ipynb"], "a.ipynb", [], ""),
+        (["my_work.ipynb", "scratch.py"], None, [], "Several files were submitted"),
+        (["a.py", "b.py"], None, [], "Several files were submitted (a.py, b.py)"),
+        (["report.pdf"], None, [], "It holds only: report.pdf"),
+        ([], None, [], "It is empty"),
     ],
 )
-def test_find_submission(tmp_path: Path, files: list[str], graded: str | None, words: str) -> None:
-    """Is the spec's file, else the one notebook, else the one .py graded, and else explained?"""
+def test_find_submission(
+    tmp_path: Path, files: list[str], graded: str | None, support: list[str], words: str
+) -> None:
+    """Is the command line's rule applied (the spec's file, else the assignment's notebook,
+    else the single .py or .ipynb), helpers shipped along, and else the reason explained?"""
     for name in files:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x = 1\n")
     sub = find_submission(tmp_path, "convolution.py")
+    assert sub == find_submission(tmp_path, "convolution.py", "convolution", "submission")
+    assert sub.student == "submission"
     if graded is None:
-        assert sub.path is None
+        assert sub.path is None and not sub.support
         assert words in sub.problem
-        assert "convolution.py" in sub.problem and ".ipynb" in sub.problem
+        assert "convolution.py" in sub.problem  # the name that would have been graded
     else:
         assert sub.path == tmp_path / graded, sub
-        assert words in sub.note
+        assert not sub.problem
+        assert [p.name for p in sub.support] == support
+        if words:
+            assert words in sub.note, sub.note
+        else:
+            assert sub.note == "", sub.note
+
+
+def test_find_submission_says_a_notebook_is_accepted(tmp_path: Path) -> None:
+    """Does the problem of a submission with nothing to grade name both accepted kinds?"""
+    (tmp_path / "notes.txt").write_text("no code\n")
+    problem = find_submission(tmp_path, "convolution.py").problem
+    assert "No convolution.py or notebook" in problem and "notes.txt" in problem
 
 
 # --- run_autograder ----------------------------------------------------------------------------
@@ -211,24 +240,29 @@ def _submit_as_ada(root: Path) -> None:
     (root / "submission_metadata.json").write_text(json.dumps(METADATA))
 
 
+def _submit_hanging_notebook(root: Path) -> None:
+    hanging_test_cells(root / "submission" / "convolution.ipynb")
+
+
 def _nothing(root: Path) -> None:
     return None
 
 
 def _break_spec(root: Path) -> None:
     _submit(ADA)(root)
-    (root / "source" / "assignments" / "convolution" / "assignment.toml").write_text("[broken\n")
+    (root / "source" / EXERCISE / "assignment.toml").write_text("[broken\n")
 
 
 def _break_package(root: Path) -> None:
     _submit(ADA)(root)
-    (root / "source" / "grader" / "service.py").unlink()
+    (root / "source" / "grader" / "core" / "service.py").unlink()
 
 
 SCENARIOS: dict[str, Callable[[Path], None]] = {
     "correct": _submit_as_ada,
     "flipped": _submit(CHEN),
     "notebook": _submit(IVY),
+    "hanging_tests": _submit_hanging_notebook,
     "empty": _nothing,
     "broken_spec": _break_spec,
     "broken_package": _break_package,
@@ -335,15 +369,16 @@ def test_secrets_are_unreadable_to_other_users_while_grading(graded: Graded) -> 
 
     assert mode(root) == 0o711 and mode(root / "source") == 0o711
     for secret in (
-        root / "source" / "assignments" / "convolution" / "assignment.toml",
-        root / "source" / "solutions" / "convolution.py",
-        root / "source" / "solutions",
+        root / "source" / EXERCISE / "assignment.toml",
+        root / "source" / EXERCISE / "reference.py",
+        root / "source" / EXERCISE / "exercise.py",
+        root / "source" / EXERCISE,
         root / "submission",
         root / "submission" / "convolution.py",
         root / "submission_metadata.json",
     ):
         assert mode(secret) & 0o077 == 0, secret
-    assert mode(root / "source" / "grader" / "_worker.py") & 0o044 == 0o044
+    assert mode(root / "source" / "grader" / "isolation" / "_worker.py") & 0o044 == 0o044
     assert mode(root / "source" / "grader") & 0o055 == 0o055
     assert mode(root / "results") == 0o755
 
@@ -396,6 +431,35 @@ def test_notebook_submission_is_graded(graded: Graded) -> None:
     assert results["extra_data"]["graded"] is True
 
 
+def _cli_results(tmp_path: Path) -> dict[str, Any]:
+    """results/kim.json of `grader grade` on a class of one: the hanging-test-cell notebook."""
+    hanging_test_cells(tmp_path / "subs" / "kim" / "convolution.ipynb")
+    out = tmp_path / "out"
+    argv = ["grade", str(tmp_path / "subs"), "--out", str(out), "--assignment", str(ASSIGNMENT)]
+    assert main([*argv, "--sandbox", SANDBOX, "--quiet", "--no-html"]) == 0
+    results: dict[str, Any] = json.loads((out / "results" / "kim.json").read_text())
+    return results
+
+
+@pytest.mark.slow
+def test_notebook_test_cells_never_run_on_gradescope(graded: Graded, tmp_path: Path) -> None:
+    """Is a notebook whose test cell loops forever (and whose other test cells raise) graded
+    by run_autograder, and by gradescope_zip.run itself, exactly as `grader grade` grades it:
+    full marks, the test cells emptied before the notebook loads?"""
+    cli = _cli_results(tmp_path / "cli")
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    _submit_hanging_notebook(root)
+    direct = gradescope_zip.run(root, ASSIGNMENT, sandbox=SANDBOX)
+    assert direct == json.loads((root / "results" / "results.json").read_text())
+    for results in (graded["hanging_tests"][1], direct):
+        assert results["score"] == cli["score"] == FULL
+        assert [(t["name"], t["status"]) for t in results["tests"]] == [
+            (t["name"], t["status"]) for t in cli["tests"]
+        ]
+        assert results["extra_data"]["problems"] == cli["extra_data"]["problems"] == []
+
+
 @pytest.mark.slow
 def test_empty_submission_says_which_files_are_accepted(graded: Graded) -> None:
     """Does an empty submission get 0 and a visible failed test naming the accepted files?"""
@@ -403,9 +467,10 @@ def test_empty_submission_says_which_files_are_accepted(graded: Graded) -> None:
     assert results["score"] == 0
     first = results["tests"][0]
     assert first["visibility"] == "visible" and first["status"] == "failed"
-    for words in ("No file to grade", "convolution.py", ".ipynb", ".py"):
+    assert "no file to grade" in first["name"]
+    for words in ("No convolution.py or notebook", "It is empty"):
         assert words in first["output"], words
-    assert "No file to grade" in results["output"]
+    assert "No convolution.py or notebook" in results["output"]
     assert results["extra_data"]["graded"] is False
 
 

@@ -239,7 +239,7 @@ def test_huge_returns_leave_small_reports(grader: Grader, tmp_path: Path) -> Non
     report = grader.grade(Submission("huge", path))
     assert report.score == 0
     assert {c.outcome for c in report.cases} == {"wrong"}, [c.message for c in report.cases]
-    by_name = {pc.case.name: pc for pc in grader.core.cases}
+    by_name = {pc.case.name: pc for pc in grader.cases}
     for c in report.cases:
         assert len(c.details) < 20_000 and len(c.message) < 2_000
         if c.visibility != "visible":
@@ -359,7 +359,7 @@ def test_a_grader_bug_becomes_that_students_report(
     assert "kaboom" in problem and "please tell your instructor" in problem
     problem.encode("utf-8")
     assert {c.outcome for c in report.cases} == {"not_run"}
-    assert len(report.cases) == len(grader.core.cases)
+    assert len(report.cases) == len(grader.cases)
     assert any(r.exc_info and "marked" in r.getMessage() for r in caplog.records)
     assert grader.grade(Submission("solution", SOLUTION)).score == FULL
 

@@ -106,10 +106,10 @@ def site(grader: Grader, tmp_path_factory: pytest.TempPathFactory) -> Site:
     cls = grader.grade_all(subs, jobs=2)
     for rep in cls.reports:
         (root / link(rep.student)).write_text(
-            html.render_student(rep, grader.core.cases), encoding="utf-8"
+            html.render_student(rep, grader.cases), encoding="utf-8"
         )
     (root / "index.html").write_text(html.render_class(cls, HINT_TITLES, link), encoding="utf-8")
-    return Site(root, cls, grader.core.cases)
+    return Site(root, cls, grader.cases)
 
 
 def valid2d(image: Any, kernel: Any) -> Any:
@@ -602,7 +602,7 @@ def test_student_page_without_prepared_cases_shows_no_heatmaps(site: Site) -> No
 def test_ungraded_submission_page_and_empty_class(grader: Grader) -> None:
     """Do an ungradable submission's page and an empty class's dashboard render plainly?"""
     rep = grader.grade(Submission("nobody", None, problem="No file was found."))
-    text = html.render_student(rep, grader.core.cases)
+    text = html.render_student(rep, grader.cases)
     assert "Not graded." in text and "No file was found." in text
     assert "<img" not in text and '<table class="hm ' not in text
     empty = ClassReport("convolution", (), 16.0, "process", 0.0, "2026-01-01T00:00:00+00:00")

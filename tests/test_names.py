@@ -334,7 +334,7 @@ def test_html_escapes_script_in_id_output_and_message(grader: Grader, tmp_path: 
     )
     rep = grader.grade(Submission(XSS, path))
     assert XSS in rep.output and any(XSS in c.message for c in rep.cases)
-    page = html.render_student(rep, grader.core.cases)
+    page = html.render_student(rep, grader.cases)
     cls = ClassReport("convolution", (rep,), rep.max_score, "process", 0.0, "")
     dashboard = html.render_class(cls, HINT_TITLES, page_link)
     for text in (page, dashboard):

@@ -14,18 +14,18 @@ import pytest
 
 from grader import Grader, Submission, check
 from grader.cli import main
+from grader.core.notebook_cells import without_graded_tests
 from grader.integrations.check import module_source, render_html, render_text, run_check
 from grader.integrations.notebook import (
     CHECK_CELL,
     solution_cell_id,
     solutions_from_notebook,
     source_path,
-    without_graded_tests,
     write_source,
 )
 from grader.integrations.release import ReleaseError, leaks, release, solution_lines
 
-from .conftest import ASSIGNMENT, ROOT, SANDBOX, STUB
+from .conftest import ASSIGNMENT, ROOT, SANDBOX, SOLUTION, STUB
 
 COURSE = ROOT / "assignments"
 NOTEBOOK = COURSE / "source" / "convolution" / "convolution.ipynb"
@@ -87,7 +87,8 @@ def test_notebook_teaches_the_lessons_examples() -> None:
     assert "without being flipped" in intro
     assert "signal = [0 0 0 0 0 1 1 1 1 1]" in intro and "kernel = [-1 1]" in intro
     assert "convolve1d(signal, kernel) = [0 0 0 0 1 0 0 0 0]" in intro
-    assert "Example in 2-D" in intro
+    assert "Example of `convolve`" in intro and "Example of `convolve1d`" in intro
+    assert "For instance at position 4 the kernel covers `[0 1]`" in intro
 
 
 def test_source_folder_holds_only_the_notebook() -> None:
@@ -106,16 +107,26 @@ def test_notebook_holds_no_hidden_case(real_grader: Grader) -> None:
         assert set(found) <= {"marker 'BEGIN SOLUTION'", "marker 'END SOLUTION'"}, found
 
 
-def test_notebook_solution_gets_full_marks_and_its_tests_pass(grader: Grader) -> None:
-    """Does the source notebook's solution get 16/16, with every public test cell passing?"""
-    report = grader.grade(Submission("source", NOTEBOOK))
-    assert report.score == report.max_score == 16
-    assert report.problems == (), report.problems
+def _run_code_cells(nb: dict[str, Any]) -> dict[str, str]:
+    """Run a notebook's code cells in order, as Jupyter would (the check cell left out): per
+    grade_id, "ok" or the name of the exception the cell raised."""
+    namespace: dict[str, Any] = {}
+    ran = {}
+    for cell in nb["cells"]:
+        grade_id = _nbgrader(cell).get("grade_id", "")
+        if cell["cell_type"] != "code" or grade_id == CHECK_CELL:
+            continue
+        try:
+            exec(compile("".join(cell["source"]), grade_id, "exec"), namespace)
+        except Exception as exc:
+            ran[grade_id] = type(exc).__name__
+        else:
+            ran[grade_id] = "ok"
+    return ran
 
 
-def test_public_test_cells_catch_a_flipped_kernel(grader: Grader, tmp_path: Path) -> None:
-    """Do the notebook's own test cells fail when the kernel is flipped?"""
-    nb = json.loads(NOTEBOOK.read_text())
+def _flipped_notebook() -> dict[str, Any]:
+    nb: dict[str, Any] = json.loads(NOTEBOOK.read_text())
     for cell in nb["cells"]:
         if _nbgrader(cell).get("grade_id") == "convolve":
             src = "".join(cell["source"]).replace(
@@ -123,10 +134,38 @@ def test_public_test_cells_catch_a_flipped_kernel(grader: Grader, tmp_path: Path
                 "    ### BEGIN SOLUTION\n    kernel = kernel[::-1, ::-1]\n",
             )
             cell["source"] = src
+    return nb
+
+
+def test_notebook_solution_gets_full_marks_and_its_tests_pass(
+    grader: Grader, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Does the source notebook's solution get 16/16, with every public test cell passing
+    when the notebook is run as Jupyter runs it?"""
+    report = grader.grade(Submission("source", NOTEBOOK))
+    assert report.score == report.max_score == 16
+    assert report.problems == (), report.problems
+    ran = _run_code_cells(json.loads(NOTEBOOK.read_text()))
+    assert ran == dict.fromkeys(["imports", "convolve", "q1_convolve", "convolve1d",
+                                 "q2_convolve1d"], "ok")  # fmt: skip
+    assert "convolve1d: the public tests passed." in capsys.readouterr().out
+
+
+def test_public_test_cells_catch_a_flipped_kernel(grader: Grader, tmp_path: Path) -> None:
+    """Do the notebook's own test cells fail when the kernel is flipped, while grading (which
+    empties them before the notebook loads) still runs every case and names the flip?"""
+    nb = _flipped_notebook()
+    ran = _run_code_cells(nb)
+    assert ran["q1_convolve"] == "AssertionError" and ran["q2_convolve1d"] == "ok", ran
     path = tmp_path / "flipped.ipynb"
     path.write_text(json.dumps(nb))
     report = grader.grade(Submission("flipped", path))
-    assert any("AssertionError" in p for p in report.problems), report.problems
+    assert report.problems == (), report.problems  # no test cell ran at load time
+    one_d = [c for c in report.cases if c.question == "q2_convolve1d"]
+    two_d = [c for c in report.cases if c.question == "q1_convolve"]
+    assert all(c.status == "passed" for c in one_d)
+    assert all(c.status == "failed" for c in two_d)
+    assert any("flipped_kernel" in c.hint_codes for c in two_d)
 
 
 # --- grading nbgrader notebooks ----------------------------------------------------------------
@@ -168,7 +207,9 @@ def test_solution_bodies_survive_regeneration(real_grader: Grader, tmp_path: Pat
 def test_leak_check_finds_what_it_looks_for(real_grader: Grader) -> None:
     """Does the release check notice a hidden name, seed, input, expected value or solution?"""
     spec = real_grader.spec
-    hidden = next(pc for pc in real_grader.cases if pc.case.hidden and pc.question.kind == "2d")
+    hidden = next(
+        pc for pc in real_grader.cases if pc.case.hidden and pc.question.function == "convolve"
+    )
     image = hidden.inputs["image"]
     secrets = solution_lines(spec, NOTEBOOK)
     assert any("np.sum(image[i:i + kh, j:j + kw] * kernel)" in s for s in secrets)
@@ -176,7 +217,10 @@ def test_leak_check_finds_what_it_looks_for(real_grader: Grader) -> None:
     assert leaks(spec, "rng = np.random.default_rng(203)")
     assert leaks(spec, np.array2string(image.astype(float), precision=8))
     assert leaks(spec, repr(float(hidden.expected.ravel()[3])), (), real_grader.cases)
-    assert leaks(spec, "windows = sliding_window_view(x, kernel.shape)")
+    # the reference's own code is found through the solution lines (the core knows no
+    # exercise-specific words)
+    assert "windows = sliding_window_view(x, kernel.shape)" in secrets
+    assert leaks(spec, "windows = sliding_window_view(x, kernel.shape)", secrets)
     assert leaks(spec, "    " + secrets[0], secrets)
     assert not leaks(spec, STUB.read_text(), secrets, real_grader.cases)
 
@@ -187,7 +231,7 @@ def test_leak_check_finds_what_it_looks_for(real_grader: Grader) -> None:
 def test_release_refuses_a_reference_without_full_marks(grader: Grader, tmp_path: Path) -> None:
     """Does `release` stop, before building anything, when the reference is not full marks?"""
     course = _copy_course(tmp_path)
-    broken = dataclasses.replace(grader, spec=dataclasses.replace(grader.core.spec, reference=STUB))
+    broken = dataclasses.replace(grader, spec=dataclasses.replace(grader.spec, reference=STUB))
     with pytest.raises(ReleaseError, match="not full marks") as err:
         release(broken, course)
     assert err.value.exit_code == 5
@@ -222,6 +266,20 @@ def test_release_that_leaks_is_refused_and_deleted(
     assert not (course / "release" / "convolution-python").exists()
 
 
+def _bundle_tests_pass(folder: Path) -> bool:
+    """Does `pytest` in a plain-Python bundle pass (True) or fail its tests (False)?"""
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "default"]
+    proc = subprocess.run(
+        argv, cwd=folder, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr  # 1: tests ran and failed
+    assert " passed" in proc.stdout or " failed" in proc.stdout, proc.stdout
+    return proc.returncode == 0
+
+
 @pytest.mark.nbgrader
 def test_release_gives_nothing_away(
     real_grader: Grader, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -243,6 +301,11 @@ def test_release_gives_nothing_away(
         "test_convolution.py",
     ]
     assert (bundle / "convolution.py").read_bytes() == STUB.read_bytes()
+    assert _bundle_tests_pass(bundle) is False  # the stub fails its public tests ...
+    solved = tmp_path / "solved"
+    shutil.copytree(bundle, solved)
+    shutil.copy(SOLUTION, solved / "convolution.py")
+    assert _bundle_tests_pass(solved) is True  # ... and the reference passes them
     readme = (bundle / "README.md").read_text()
     assert "pytest" in readme and "grader check convolution.py" in readme
     files = [p for p in (course / "release").rglob("*") if p.is_file()]

@@ -61,7 +61,7 @@ def test_report_round_trips_through_the_store(grader: Grader) -> None:
 def test_rerun_grades_only_what_changed(grader: Grader, tmp_path: Path) -> None:
     """Does a second run reuse every stored result, and re-grade just the changed file?"""
     root = _class(tmp_path / "subs", 6)
-    subs = find_submissions(root, grader.core.spec)
+    subs = find_submissions(root, grader.spec)
     with Store(tmp_path / "results.db") as store:
         first = grader.grade_all(subs, store=store)
         again = grader.grade_all(subs, store=store)
@@ -245,7 +245,7 @@ def test_a_grader_update_grades_again_instead_of_reusing(
     never silently keeps old verdicts?"""
     from grader.core import store as store_module
 
-    subs = find_submissions(_class(tmp_path / "subs", 2), grader.core.spec)
+    subs = find_submissions(_class(tmp_path / "subs", 2), grader.spec)
     with Store(tmp_path / "results.db") as store:
         grader.grade_all(subs, store=store)
         assert grader.grade_all(subs, store=store).reused == 2

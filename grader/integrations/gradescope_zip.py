@@ -47,6 +47,8 @@ TEMPLATES = Path(__file__).with_name("gradescope_templates")
 DEFAULT_ROOT = Path("/autograder")
 # Top-level folders that hold student work, reports or a local environment: never shipped.
 FORBIDDEN = frozenset({"tests", "examples", "submissions", "reports", ".venv", "venv", "build"})
+# Folders of an exercise that are never shipped: its demo class is student work.
+EXERCISE_SKIP = frozenset({"demo"})
 # Folders skipped when looking for files, in the project and in a submission alike.
 SKIP_DIRS = frozenset({"__pycache__", ".ipynb_checkpoints", ".git", "__MACOSX"})
 # A fixed timestamp, so the same sources always give the same zip.
@@ -67,8 +69,8 @@ def build_zip(project_root: Path, assignment_dir: Path, out: Path) -> Path:
     The zip holds the ``grader`` package (source files only), ``pyproject.toml`` and
     ``README.md`` (what ``pip install`` needs), the assignment folder, the reference solution
     the spec names (at the same path relative to the spec, so the unpacked spec finds it),
-    ``setup.sh`` and ``run_autograder``. Student work, tests, examples and reports are never
-    included.
+    ``setup.sh`` and ``run_autograder``. Student work (the exercise's demo/ class included),
+    tests and reports are never included.
 
     Args:
         project_root: the checkout holding ``grader/`` and ``pyproject.toml``.
@@ -108,7 +110,8 @@ def build_zip(project_root: Path, assignment_dir: Path, out: Path) -> Path:
             raise UsageError(f"no {name} in {root}")
         entries[name] = (root / name).read_bytes()
     for path in _files(assignment):
-        entries[_arc(root, path)] = path.read_bytes()
+        if path.relative_to(assignment.resolve()).parts[0] not in EXERCISE_SKIP:
+            entries[_arc(root, path)] = path.read_bytes()
     entries[rel_reference] = spec.reference.read_bytes()
 
     run_script = (TEMPLATES / "run_autograder").read_text(encoding="utf-8")
@@ -266,23 +269,6 @@ def write_results(results: dict[str, Any], path: Path) -> None:
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     partial.replace(path)
-
-
-def _submitted(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and not any(
-            part in SKIP_DIRS or part.startswith(".") for part in p.relative_to(folder).parts
-        )
-    )
-
-
-def _rel(folder: Path, path: Path) -> str:
-    return path.relative_to(folder).as_posix()
 
 
 def _student(root: Path) -> str:

@@ -1,5 +1,5 @@
 # expect: score=5
-# Plants modules named like the grader's (grader, grader.compare, grader.verdict) that always pass.
+# Plants modules named like the grader's (grader.core.compare, grader.core.verdict...) that always pass.
 import os
 import sys
 import types
@@ -13,7 +13,17 @@ class Comparison:
     notes = ()
 
 
-for name in ("grader", "grader.compare", "grader.verdict", "grader.sandbox", "grader.service"):
+NAMES = (
+    "grader",
+    "grader.core",
+    "grader.core.compare",
+    "grader.core.verdict",
+    "grader.core.service",
+    "grader.isolation",
+    "grader.isolation.sandbox",
+    "grader.isolation._worker",
+)
+for name in NAMES:
     fake = types.ModuleType(name)
     fake.compare = lambda *a, **k: Comparison()
     fake.allclose_scaled = lambda *a, **k: True
@@ -23,10 +33,11 @@ for name in ("grader", "grader.compare", "grader.verdict", "grader.sandbox", "gr
     sys.modules[name] = fake
 
 try:
-    os.makedirs("grader", exist_ok=True)
-    with open(os.path.join("grader", "__init__.py"), "w") as fh:
-        fh.write("def compare(*a, **k):\n    return True\n")
-    with open(os.path.join("grader", "compare.py"), "w") as fh:
+    os.makedirs(os.path.join("grader", "core"), exist_ok=True)
+    for init in ("__init__.py", os.path.join("core", "__init__.py")):
+        with open(os.path.join("grader", init), "w") as fh:
+            fh.write("def compare(*a, **k):\n    return True\n")
+    with open(os.path.join("grader", "core", "compare.py"), "w") as fh:
         fh.write("def compare(*a, **k):\n    return True\n")
 except OSError:
     pass

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-SPEC = os.path.join("assignments", "convolution", "assignment.toml")
+SPEC = os.path.join("exercises", "convolution", "assignment.toml")
 
 
 def _read(path, limit=4000):

@@ -1,10 +1,10 @@
 # expect: score=5 (bwrap: the reference solution is not mounted); score=16 in process mode
-# Runs solutions/convolution.py found by absolute path, ../ walks or /proc/<ppid>/cwd, else zeros.
+# Runs exercises/convolution/reference.py found by absolute path, ../ walks or /proc/<ppid>/cwd, else zeros.
 import os
 
 import numpy as np
 
-TARGET = os.path.join("solutions", "convolution.py")
+TARGET = os.path.join("exercises", "convolution", "reference.py")
 
 
 def _candidates():
