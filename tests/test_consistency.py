@@ -6,11 +6,13 @@ import ast
 from pathlib import Path
 
 from grader.core.cases import build_inputs
+from grader.core.reference import prepare
 from grader.core.spec import load_spec
+from grader.core.student_files import public_tests_source, stub_source
 
 from .conftest import ASSIGNMENT, DEMO, ROOT, STUB
 
-PURE = ("compare", "diagnose", "results")
+PURE = ("core/compare", "core/diagnosis", "core/results")
 STDLIB_OK = {
     "__future__",
     "dataclasses",
@@ -23,6 +25,7 @@ STDLIB_OK = {
     "os",
     "enum",
     "statistics",
+    "logging",
     "operator",
 }
 
@@ -39,17 +42,19 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_pure_modules_do_no_io() -> None:
-    """Do compare, diagnose and results import only numpy, the stdlib basics and each other?"""
+    """Do compare, diagnosis, results and the exercise API import only numpy, the stdlib
+    basics and each other (never the sandbox, the service, the CLI or the reports)?"""
     for name in PURE:
         for imp in _imports(ROOT / "grader" / f"{name}.py"):
             assert imp in STDLIB_OK or imp.startswith("."), (name, imp)
-            assert imp.lstrip(".") not in ("sandbox", "service", "cli", "report"), (name, imp)
+            bare = imp.lstrip(".").rsplit(".", 1)[-1]
+            assert bare not in ("sandbox", "service", "cli", "report"), (name, imp)
 
 
 def test_nothing_imports_the_cli() -> None:
     """Does every module except __main__ stay independent of the command line?"""
     for path in (ROOT / "grader").rglob("*.py"):
-        if path.name in ("cli.py", "__main__.py"):
+        if path.name == "__main__.py" or "cli" in path.relative_to(ROOT / "grader").parts:
             continue
         assert ".cli" not in _imports(path) and "cli" not in _imports(path), path
 
@@ -66,13 +71,12 @@ def test_demo_stub_is_the_released_stub() -> None:
 
 
 def test_release_holds_no_solution_and_no_hidden_case() -> None:
-    """Does the student folder hold no reference code, no hidden case name and no seed?"""
+    """Do the files students get (the generated stub and public tests) hold no reference code,
+    no hidden case name and no seed?"""
     spec = load_spec(ASSIGNMENT)
     hidden = [c for _, c in spec.all_cases() if c.hidden]
-    for path in ASSIGNMENT.iterdir():
-        if path.name == "assignment.toml" or path.suffix not in (".py", ".md", ".ipynb"):
-            continue
-        text = path.read_text()
+    given = {"stub": stub_source(spec), "tests": public_tests_source(spec, prepare(spec))}
+    for path, text in given.items():
         for case in hidden:
             assert case.name not in text, (path, case.name)
             for name, arg in case.args:
