@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import Grader
+from grader import Grader, load_spec
 from grader.core.service import find_submissions
 from grader.core.store import Store, report_from_json, report_to_json
 
-from .conftest import ASSIGNMENT, DEMO, ROOT, SANDBOX, SOLUTION, fast
+from .conftest import ASSIGNMENT, DEMO, ROOT, SANDBOX, fast
 
 pytestmark = pytest.mark.slow
 
@@ -37,10 +37,8 @@ def _class(folder: Path, n: int) -> Path:
 
 def _course(tmp: Path) -> Path:
     """A copy of the assignment and its reference, free to edit."""
-    shutil.copytree(ASSIGNMENT, tmp / "assignments" / "convolution")
-    (tmp / "solutions").mkdir()
-    shutil.copy(SOLUTION, tmp / "solutions" / "convolution.py")
-    return tmp / "assignments" / "convolution"
+    shutil.copytree(ASSIGNMENT, tmp / "convolution", ignore=shutil.ignore_patterns("demo"))
+    return tmp / "convolution"
 
 
 def test_report_round_trips_through_the_store(grader: Grader) -> None:
@@ -262,18 +260,20 @@ def test_the_judging_key_follows_the_version_and_the_judging_code(tmp_path: Path
 
     package = ROOT / "grader"
     assert all((package / name).is_file() for name in JUDGING_MODULES)
-    assert {"compare.py", "diagnose.py", "verdict.py"} <= set(JUDGING_MODULES)
+    assert {"core/compare.py", "core/diagnosis.py", "core/verdict.py"} <= set(JUDGING_MODULES)
     copy = tmp_path / "grader"
-    copy.mkdir()
     for name in JUDGING_MODULES:
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(package / name, copy / name)
     base = judging_hash(copy, "0.1.0")
     assert base == judging_hash(package, "0.1.0") and base.startswith("0.1.0+")
     assert judging_hash(copy, "0.1.1") != base
-    (copy / "diagnose.py").write_text((package / "diagnose.py").read_text() + "\n# a fix\n")
+    (copy / "core" / "diagnosis.py").write_text(
+        (package / "core" / "diagnosis.py").read_text() + "\n# a fix\n"
+    )
     assert judging_hash(copy, "0.1.0") != base
     assert grader_hash().startswith(__version__ + "+")
-    key = spec_hash(ASSIGNMENT / "assignment.toml", SOLUTION)
+    key = spec_hash(load_spec(ASSIGNMENT))
     assert key.endswith(":" + grader_hash())
     assert why_changed(False, "a:0.1.0+x", "a:0.1.1+y") == "grader updated"
     assert why_changed(True, "a:g", "b:g") == "new submission and spec changed"

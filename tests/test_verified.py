@@ -5,35 +5,34 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from grader import Grader
-from grader.core import reference
 from grader.errors import ReferenceError_
+from grader.exercise import Exercise
 
-from .conftest import ASSIGNMENT, SOLUTION
+from .conftest import ASSIGNMENT
 
 
 @pytest.fixture
 def course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the assignment and its reference, with a cache of its own."""
     monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
-    shutil.copytree(ASSIGNMENT, tmp_path / "assignments" / "convolution")
-    (tmp_path / "solutions").mkdir()
-    shutil.copy(SOLUTION, tmp_path / "solutions" / "convolution.py")
+    shutil.copytree(ASSIGNMENT, tmp_path / "convolution", ignore=shutil.ignore_patterns("demo"))
     return tmp_path
 
 
 def _oracle_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    real = reference.scipy_oracle
+    real = Exercise.oracle
 
-    def counting(kind: str, flip: bool, mode: str):  # type: ignore[no-untyped-def]
-        calls.append(kind)
-        return real(kind, flip, mode)
+    def counting(self: Exercise, function: str, args: Any) -> Any:
+        calls.append(function)
+        return real(self, function, args)
 
-    monkeypatch.setattr(reference, "scipy_oracle", counting)
+    monkeypatch.setattr(Exercise, "oracle", counting)
     return calls
 
 
@@ -41,7 +40,7 @@ def test_a_checked_spec_is_not_checked_again_until_a_file_changes(
     course: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = _oracle_calls(monkeypatch)
-    folder = course / "assignments" / "convolution"
+    folder = course / "convolution"
     first = Grader.create(folder, sandbox="process")
     assert len(calls) == len(first.cases)
     second = Grader.create(folder, sandbox="process")
@@ -49,19 +48,19 @@ def test_a_checked_spec_is_not_checked_again_until_a_file_changes(
     assert [c.expected.tobytes() for c in second.cases] == [
         c.expected.tobytes() for c in first.cases
     ]
-    ref = course / "solutions" / "convolution.py"
+    ref = course / "convolution" / "reference.py"
     ref.write_text(ref.read_text() + "\n# edited\n")
     Grader.create(folder, sandbox="process")
     assert len(calls) == 2 * len(first.cases)  # the reference changed: checked again
 
 
 def test_a_failed_check_is_never_remembered(course: Path) -> None:
-    folder = course / "assignments" / "convolution"
-    ref = course / "solutions" / "convolution.py"
+    folder = course / "convolution"
+    ref = course / "convolution" / "reference.py"
     ref.write_text(
         ref.read_text() + "\n\n_real = convolve\n\ndef convolve(image, kernel, **kw):\n"
         "    return _real(image, kernel[::-1, ::-1], **kw)\n"
     )
     for _ in range(2):
-        with pytest.raises(ReferenceError_, match="disagrees with scipy"):
+        with pytest.raises(ReferenceError_, match="disagrees with the exercise's oracle"):
             Grader.create(folder, sandbox="process")
